@@ -1,0 +1,41 @@
+"""Where checkpoints live: a SQLite file by default, PostgreSQL at scale."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+
+@contextmanager
+def open_checkpointer(url: str | Path) -> Iterator[BaseCheckpointSaver[str]]:
+    """A checkpointer for `url`: a file path (SQLite) or a `postgresql://` URL.
+
+    The PostgreSQL tables are created on first use (`setup()`), which is idempotent.
+    """
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        with PostgresSaver.from_conn_string(text) as saver:
+            saver.setup()
+            yield saver
+        return
+    if text != ":memory:":
+        Path(text).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(text, check_same_thread=False)
+    try:
+        saver = SqliteSaver(connection)
+        saver.setup()
+        yield saver
+    finally:
+        connection.close()
+
+
+def checkpointer_context(url: str | Path) -> AbstractContextManager[BaseCheckpointSaver[str]]:
+    """Same as `open_checkpointer`, typed as a context manager for callers that store it."""
+    return open_checkpointer(url)

@@ -1,0 +1,124 @@
+"""The runtime: submit tasks, deliver inbound events, fire due timers, report outcomes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+
+from teammates.graphs.wakeups import WakeupStore
+from teammates.graphs.webhook import WebhookSender
+from teammates.tools.application import TaskRequest
+from teammates.tools.clock import Clock
+from teammates.tools.events import InboundEvent
+
+log = logging.getLogger(__name__)
+
+RECURSION_LIMIT = 2000
+"""Graph steps one invocation may take; the task budget stops runaway work long before."""
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """Where a task stands after an invocation."""
+
+    task_id: str
+    """The task."""
+    outcome: dict[str, Any] | None
+    """Settled outcome, or None while the task is alive."""
+    wakeup: dict[str, Any] | None
+    """What the task sleeps on, when it sleeps."""
+
+
+class TaskNotFoundError(KeyError):
+    """No task with that id was submitted."""
+
+
+class Runtime:
+    """Drives tasks through the compiled graph, one thread per task id."""
+
+    def __init__(
+        self,
+        graph: CompiledStateGraph[Any],
+        clock: Clock,
+        *,
+        wakeups: WakeupStore | None = None,
+        webhook: WebhookSender | None = None,
+    ) -> None:
+        self.graph = graph
+        self.clock = clock
+        self.wakeups = wakeups or WakeupStore()
+        self.webhook = webhook
+
+    def _config(self, task_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": task_id}, "recursion_limit": RECURSION_LIMIT}
+
+    def submit(self, request: TaskRequest) -> TaskStatus:
+        """Start a task; refuses an id already used, so nothing saved is overwritten."""
+        if self.graph.get_state(self._config(request.task_id)).values:
+            raise ValueError(
+                f"task_id={request.task_id!r} was already submitted; use a new id, or "
+                "deliver events to the existing task"
+            )
+        log.info("task submitted", extra={"task_id": request.task_id})
+        initial = {
+            "task_id": request.task_id,
+            "request": request.model_dump(mode="json"),
+            "facts": {},
+            "steps": 0,
+            "events": [],
+        }
+        self.graph.invoke(initial, self._config(request.task_id))
+        return self._after(request.task_id)
+
+    def deliver(self, task_id: str, events: list[InboundEvent]) -> TaskStatus:
+        """Hand inbound events to a task and let it run until it sleeps or settles."""
+        snapshot = self.graph.get_state(self._config(task_id))
+        if not snapshot.values:
+            raise TaskNotFoundError(f"no task {task_id!r}; submit it first")
+        if snapshot.next:
+            self.resume(task_id)
+        if snapshot.values.get("outcome"):
+            return self._after(task_id)
+        self.graph.invoke(
+            {"events": [e.model_dump() for e in events]}, self._config(task_id)
+        )
+        return self._after(task_id)
+
+    def resume(self, task_id: str) -> TaskStatus:
+        """Continue a run that stopped mid-way (crash, deploy) from its last checkpoint."""
+        snapshot = self.graph.get_state(self._config(task_id))
+        if snapshot.next:
+            log.info("task resumed from checkpoint", extra={"task_id": task_id})
+            self.graph.invoke(None, self._config(task_id))
+        return self._after(task_id)
+
+    def fire_due(self) -> list[TaskStatus]:
+        """Wake every task whose timer is due now."""
+        now = self.clock.now()
+        woken = []
+        for task_id in self.wakeups.due(now):
+            log.info("timer fired", extra={"task_id": task_id})
+            event = InboundEvent(kind="timer", at=now.isoformat())
+            woken.append(self.deliver(task_id, [event]))
+        return woken
+
+    def state(self, task_id: str) -> dict[str, Any]:
+        """The task's current state values."""
+        values = self.graph.get_state(self._config(task_id)).values
+        if not values:
+            raise TaskNotFoundError(f"no task {task_id!r}; submit it first")
+        return dict(values)
+
+    def _after(self, task_id: str) -> TaskStatus:
+        values = self.graph.get_state(self._config(task_id)).values
+        outcome = values.get("outcome")
+        wakeup = None if outcome else values.get("wakeup")
+        self.wakeups.set(task_id, wakeup)
+        if outcome and self.webhook is not None:
+            self.webhook.send(task_id, outcome)
+        if outcome:
+            log.info("task settled", extra={"task_id": task_id, "status": outcome["status"]})
+        return TaskStatus(task_id=task_id, outcome=outcome, wakeup=wakeup)
