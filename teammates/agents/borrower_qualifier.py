@@ -59,7 +59,9 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
     app = application(request)
     r = report(request, facts)
     docs = facts.get("documents", {})
-    valid = [d for d in mortgage_checklist(app.employment) if docs.get(d, {}).get("status") == "valid"]
+    valid = [
+        d for d in mortgage_checklist(app.employment) if docs.get(d, {}).get("status") == "valid"
+    ]
     lines = [
         f"Loan: ${app.loan_amount_usd:,.0f} {app.purpose.replace('_', ' ')}, "
         f"{app.occupancy.replace('_', ' ')}, property ${app.property_value_usd:,.0f}; "

@@ -26,7 +26,7 @@ class Budget:
     """Model requests, all roles."""
     max_tokens: int = 400_000
     """Input plus output tokens, all roles."""
-    max_steps_per_turn: int = 12
+    max_steps_per_turn: int = 20
     """Steps one specialist may take before it must hand back or wait."""
 
     def check(self, state: dict[str, Any]) -> None:

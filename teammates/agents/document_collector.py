@@ -62,9 +62,11 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
     for doc in checklist(request):
         entry = documents.get(doc, {})
         state = entry.get("status", "not requested")
-        extra = f", {entry['requests']} request(s) by {entry.get('channel')}" if entry.get(
-            "requests"
-        ) else ""
+        extra = (
+            f", {entry['requests']} request(s) by {entry.get('channel')}"
+            if entry.get("requests")
+            else ""
+        )
         problem = f" - problem: {entry['problem']}" if entry.get("problem") else ""
         lines.append(f"- {doc}: {state}{extra}{problem}")
     inbox = [i for i in facts.get("inbox", []) if not i["reviewed"]]
@@ -75,8 +77,8 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
         )
     if request.mortgage is not None:
         holder = f"Documents come from the borrower, {request.mortgage.borrower_name}."
-        text += "\n" + holder + "\n" + "\n".join(
-            contact_lines(request.mortgage.contact, facts, now)
+        text += (
+            "\n" + holder + "\n" + "\n".join(contact_lines(request.mortgage.contact, facts, now))
         )
     elif request.prior_auth is not None:
         text += (

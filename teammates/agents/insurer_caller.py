@@ -60,7 +60,7 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
     lines = [
         f"Service: {app.service_description} (CPT {app.cpt}, ICD-10 {app.icd10}), "
         f"{app.urgency} review, payer {app.payer_name}.",
-        f"Eligibility: {'not checked' if r.eligible is None else ('active' if r.eligible else 'NOT active')}.",
+        f"Eligibility: {_eligibility(r.eligible)}.",
         f"Authorization: {r.status or 'not requested'}"
         + (f", reference {r.reference_number}" if r.reference_number else "")
         + (f", denial reason: {r.denial_reason}" if r.denial_reason else "")
@@ -79,9 +79,18 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
         lines.append("ON THE CALL. Transcript so far:\n" + "\n".join(call.get("transcript", [])))
         if call.get("asks_for"):
             lines.append("The representative is waiting for your answer.")
+        elif call.get("menu"):
+            lines.append("The phone menu is playing: pick the option that leads to prior "
+                         "authorization.")
     if r.final and "patient_notified_at" not in facts:
         lines += contact_lines(app.patient_contact, facts, now)
     return "\n".join(lines)
+
+
+def _eligibility(eligible: bool | None) -> str:
+    if eligible is None:
+        return "not checked"
+    return "active" if eligible else "NOT active"
 
 
 def toolbox(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[Tool]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +102,13 @@ def add_specialist(
     graph.add_node(spec.name, decide_node)
     graph.add_node(act, act_node)
     graph.add_conditional_edges(
-        spec.name, lambda s: "act" if s.get("pending_action") else "exit",
+        spec.name,
+        lambda s: "act" if s.get("pending_action") else "exit",
         {"act": act, "exit": exit_to},
     )
     graph.add_conditional_edges(
-        act, lambda s: "exit" if _turn_over(spec, s) else "decide",
+        act,
+        lambda s: "exit" if _turn_over(spec, s) else "decide",
         {"decide": spec.name, "exit": exit_to},
     )
 
@@ -122,7 +124,10 @@ def build_specialist(spec: Specialist, settings: AgentSettings) -> CompiledState
 def _turn_over(spec: Specialist, state: TaskState) -> bool:
     status = state.get("reports", {}).get(spec.name, {}).get("status")
     return bool(state.get("outcome")) or status in (
-        "waiting", "handed_off", "done", "working_paused"
+        "waiting",
+        "handed_off",
+        "done",
+        "working_paused",
     )
 
 
@@ -140,7 +145,11 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         except BudgetExceeded as exc:
             return _exhausted(spec, exc, settings.clock.now())
 
-        offered = [tool for tool in spec.toolbox(request, facts, settings.clock.now()) if tool.available(facts)]
+        offered = [
+            tool
+            for tool in spec.toolbox(request, facts, settings.clock.now())
+            if tool.available(facts)
+        ]
         if not offered:
             return _end_turn(spec, request, facts, "working", "nothing to do now")
         model = settings.model_for(spec.name)
@@ -181,7 +190,11 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
             return {}
         request = TaskRequest.model_validate(state["request"])
         facts = dict(state.get("facts", {}))
-        tool = next(t for t in spec.toolbox(request, facts, settings.clock.now()) if t.name == pending["tool"])
+        tool = next(
+            t
+            for t in spec.toolbox(request, facts, settings.clock.now())
+            if t.name == pending["tool"]
+        )
         args = tool.args.model_validate(pending["args"])
         model = settings.model_for(spec.name)
         ctx = ToolContext(
@@ -214,7 +227,11 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
 
 
 def extract(
-    model: ChatModel, role: str, task_id: str, instructions: str, text: str,
+    model: ChatModel,
+    role: str,
+    task_id: str,
+    instructions: str,
+    text: str,
     shape: type[BaseModel],
 ) -> tuple[BaseModel, Usage]:
     """Ask `model` to read `text` and return raw facts shaped like `shape` (one retry)."""
@@ -226,8 +243,11 @@ def extract(
     for attempt in range(2):
         reply = model.complete(
             ChatRequest(
-                role=role, messages=messages, schema=inline_schema(shape.model_json_schema()),
-                max_tokens=200, task_id=task_id,
+                role=role,
+                messages=messages,
+                schema=inline_schema(shape.model_json_schema()),
+                max_tokens=200,
+                task_id=task_id,
             )
         )
         usage = usage + reply.usage

@@ -26,9 +26,7 @@ def channel_prices() -> dict[str, float]:
     return {name: float(tables[name]["usd_per_unit"]) for name in FEE_UNITS}
 
 
-def role_usage(
-    state: Mapping[str, Any], specs: Mapping[str, ModelSpec]
-) -> list[RoleUsage]:
+def role_usage(state: Mapping[str, Any], specs: Mapping[str, ModelSpec]) -> list[RoleUsage]:
     """Usage and priced cost per `role|model` entry of a task state."""
     rows = []
     for key, raw in sorted(state.get("usage", {}).items()):

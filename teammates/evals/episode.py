@@ -141,8 +141,14 @@ def run_case(
     clock = VirtualClock(start_time(case))
     world = SandboxWorld(case, clock, seed=seed)
     graph = build_teammate(
-        models, world, checkpointer or InMemorySaver(), clock=clock, outbox=Outbox(),
-        budget=budget, temperature=temperature, seed=seed,
+        models,
+        world,
+        checkpointer or InMemorySaver(),
+        clock=clock,
+        outbox=Outbox(),
+        budget=budget,
+        temperature=temperature,
+        seed=seed,
     )
     runtime = Runtime(graph, clock)
     request = request_for(case, task_id)

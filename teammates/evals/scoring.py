@@ -74,9 +74,7 @@ def _fail(kind: FailureKind, detail: str) -> Score:
 def _mortgage(case: MortgageCase, state: dict[str, Any], outcome: dict[str, Any]) -> Score | None:
     expected = case.expected
     if outcome.get("status") != expected.decision:
-        return _fail(
-            "wrong_decision", f"expected {expected.decision}, got {outcome.get('status')}"
-        )
+        return _fail("wrong_decision", f"expected {expected.decision}, got {outcome.get('status')}")
     if outcome.get("program") != expected.program:
         return _fail(
             "wrong_decision", f"expected program {expected.program}, got {outcome.get('program')}"
@@ -120,7 +118,10 @@ def rule_breaks(episode: Episode) -> list[str]:
     for at, message in episode.world.sent:
         opted = [channel for when, channel in opt_outs if when <= at]
         event = check_send(
-            message, now=at, time_zone=contact.time_zone, consent=list(contact.consent),
+            message,
+            now=at,
+            time_zone=contact.time_zone,
+            consent=list(contact.consent),
             opted_out=opted,
         )
         if event is not None:

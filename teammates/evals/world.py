@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -79,8 +80,12 @@ class SandboxWorld:
         return due
 
     def _ref(self, prefix: str, salt: str) -> str:
-        digest = hashlib.sha256(f"{self.case.case_id}:{self.seed}:{salt}".encode()).hexdigest()
-        return f"{prefix}-{int(digest[:10], 16) % 10**8:08d}"
+        digest = hashlib.sha256(f"{self.case.case_id}:{self.seed}:{salt}".encode()).digest()
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        code = letters[digest[0] % 24] + "".join(
+            (letters + "23456789")[b % 32] for b in digest[1:8]
+        )
+        return f"{prefix}-{code}"
 
     # ---- credit bureau, loan limits, underwriter ----------------------------------------------
 
@@ -136,7 +141,8 @@ class SandboxWorld:
             message_id=self._ref("MSG", idempotency_key),
             sms_segments=sms_segments(message.body) if message.channel == "sms" else 0,
             voice_minutes=float(max(1, math.ceil(len(message.body.split()) / 150)))
-            if message.channel == "voice" else 0.0,
+            if message.channel == "voice"
+            else 0.0,
             emails=1 if message.channel == "email" else 0,
             fax_pages=message.pages if message.channel == "fax" else 0,
         )
@@ -159,11 +165,7 @@ class SandboxWorld:
         contact = self._contact()
         if message.channel in contact.unresponsive_channels:
             return
-        if (
-            message.channel == "sms"
-            and contact.opt_out_reply
-            and "sms" not in self._opted_out
-        ):
+        if message.channel == "sms" and contact.opt_out_reply and "sms" not in self._opted_out:
             self._opted_out.add("sms")
             self._reply(now + timedelta(minutes=5), "sms", contact.opt_out_reply)
             return
@@ -175,8 +177,10 @@ class SandboxWorld:
     def _reply(self, at: datetime, channel: str, body: str) -> None:
         party = "borrower" if isinstance(self.case, MortgageCase) else "patient"
         self._schedule(
-            at, InboundEvent(kind="message", at=at.isoformat(), channel=channel, party=party,
-                             body=body)
+            at,
+            InboundEvent(
+                kind="message", at=at.isoformat(), channel=channel, party=party, body=body
+            ),
         )
 
     def _held(self, doc_type: str) -> list[HeldDocument]:
@@ -195,8 +199,14 @@ class SandboxWorld:
                 party = "borrower" if isinstance(self.case, MortgageCase) else "provider_office"
                 self._schedule(
                     at,
-                    InboundEvent(kind="document", at=at.isoformat(), channel=channel,
-                                 party=party, document_id=document_id, doc_type=doc_type),
+                    InboundEvent(
+                        kind="document",
+                        at=at.isoformat(),
+                        channel=channel,
+                        party=party,
+                        document_id=document_id,
+                        doc_type=doc_type,
+                    ),
                 )
 
     # ---- document inbox ------------------------------------------------------------------------
@@ -219,9 +229,9 @@ class SandboxWorld:
             raise WorldError(f"case {self.case.case_id!r} is not a prior authorization case")
         return self.case
 
-    def check_eligibility(self, task_id: str, member_id: str, date_of_service: date) -> (
-        EligibilityResult
-    ):
+    def check_eligibility(
+        self, task_id: str, member_id: str, date_of_service: date
+    ) -> EligibilityResult:
         case = self._prior_auth()
         return EligibilityResult(
             active=case.member_eligible and member_id == case.patient.member_id,
@@ -237,7 +247,7 @@ class SandboxWorld:
         return PayerTurn(
             speaker="ivr",
             text=text,
-            menu=[f"{o.digit}: {o.label}" for o in case.payer.ivr_menu],
+            menu=[f"{o.digit}: {_menu_words(o.label)}" for o in case.payer.ivr_menu],
         )
 
     def dial(self, task_id: str) -> PayerTurn:
@@ -257,8 +267,9 @@ class SandboxWorld:
             reached = option.leads_to.replace("_", " ") if option else "an invalid option"
             menu = self._menu()
             return menu.model_copy(
-                update={"text": f"You reached {reached}; that line cannot help with this. "
-                        + menu.text}
+                update={
+                    "text": f"You reached {reached}; that line cannot help with this. " + menu.text
+                }
             )
         self._call["stage"] = "representative"
         return self._ask(intro="Prior authorization, this is Sam. ")
@@ -266,7 +277,9 @@ class SandboxWorld:
     def _ask(self, intro: str = "") -> PayerTurn:
         case = self._prior_auth()
         element = case.payer.required_elements[self._call["element"]]
-        spoken = element.replace("_", " ").replace("icd10", "ICD-10 code").replace("cpt", "CPT code")
+        spoken = (
+            element.replace("_", " ").replace("icd10", "ICD-10 code").replace("cpt", "CPT code")
+        )
         return PayerTurn(
             speaker="representative",
             text=f"{intro}Can I have the {spoken}, please?",
@@ -279,7 +292,7 @@ class SandboxWorld:
             return PayerTurn(speaker="system", text="Nobody is listening; call first.")
         expected = case.payer.required_elements[self._call["element"]]
         if element != expected:
-            return self._ask(intro=f"Sorry, I need the {expected.replace('_', ' ')} first. ")
+            return self._ask(intro="Sorry, that is not what I asked for. ")
         if element == "member_id" and not case.member_eligible:
             self._call = {}
             return PayerTurn(
@@ -305,20 +318,26 @@ class SandboxWorld:
             return PayerTurn(
                 speaker="representative",
                 text=f"That service is approved. Your authorization number is {reference}.",
-                call_ended=True, reference_number=reference, status="approved",
+                call_ended=True,
+                reference_number=reference,
+                status="approved",
             )
         if behaviour == "pended_for_clinical_notes":
             return PayerTurn(
                 speaker="representative",
                 text=f"I've pended this for clinical review. Please fax the clinical notes to "
                 f"{case.payer.fax} with reference {reference}.",
-                call_ended=True, reference_number=reference, status="pended",
+                call_ended=True,
+                reference_number=reference,
+                status="pended",
             )
         return PayerTurn(
             speaker="representative",
             text=f"I've submitted it for clinical review, reference {reference}. A decision "
             f"comes within {case.payer.decision_days:g} day(s).",
-            call_ended=True, reference_number=reference, status="in_review",
+            call_ended=True,
+            reference_number=reference,
+            status="in_review",
         )
 
     def hang_up(self, task_id: str) -> None:
@@ -341,7 +360,8 @@ class SandboxWorld:
 
         def answer(status: str, reason: str | None = None) -> AuthorizationStatus:
             return AuthorizationStatus(
-                reference_number=reference_number, status=status,  # type: ignore[arg-type]
+                reference_number=reference_number,
+                status=status,
                 denial_reason=reason,
             )
 
@@ -387,3 +407,9 @@ def _denial_reasons(package: UnderwritingPackage) -> list[str]:
     if package.credit_score < 640:
         reasons.append("Credit history")
     return reasons or ["Credit application does not meet underwriting standards"]
+
+
+def _menu_words(label: str) -> str:
+    """'For prior authorization or referrals, press 2.' -> 'prior authorization or referrals'."""
+    words = re.sub(r",?\s*press \d+\.?", "", label).strip().rstrip(".")
+    return re.sub(r"^(for|to)\s+", "", words, flags=re.IGNORECASE)

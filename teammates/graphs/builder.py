@@ -62,8 +62,16 @@ def build_teammate(
     graph.add_conditional_edges(
         "supervisor",
         lambda state: state.get("route") or "finish",
-        {r: r for r in ("borrower_qualifier", "document_collector", "insurer_caller",
-                        "wait", "finish")},
+        {
+            r: r
+            for r in (
+                "borrower_qualifier",
+                "document_collector",
+                "insurer_caller",
+                "wait",
+                "finish",
+            )
+        },
     )
     graph.add_edge("wait", END)
     graph.add_edge("finish", END)

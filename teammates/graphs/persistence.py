@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import AbstractContextManager, contextmanager
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -21,17 +21,17 @@ def open_checkpointer(url: str | Path) -> Iterator[BaseCheckpointSaver[str]]:
     if text.startswith(("postgresql://", "postgres://")):
         from langgraph.checkpoint.postgres import PostgresSaver
 
-        with PostgresSaver.from_conn_string(text) as saver:
-            saver.setup()
-            yield saver
+        with PostgresSaver.from_conn_string(text) as postgres:
+            postgres.setup()
+            yield postgres
         return
     if text != ":memory:":
         Path(text).parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(text, check_same_thread=False)
     try:
-        saver = SqliteSaver(connection)
-        saver.setup()
-        yield saver
+        sqlite = SqliteSaver(connection)
+        sqlite.setup()
+        yield sqlite
     finally:
         connection.close()
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from teammates.graphs.wakeups import WakeupStore
@@ -52,7 +53,7 @@ class Runtime:
         self.wakeups = wakeups or WakeupStore()
         self.webhook = webhook
 
-    def _config(self, task_id: str) -> dict[str, Any]:
+    def _config(self, task_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": task_id}, "recursion_limit": RECURSION_LIMIT}
 
     def submit(self, request: TaskRequest) -> TaskStatus:
@@ -82,9 +83,7 @@ class Runtime:
             self.resume(task_id)
         if snapshot.values.get("outcome"):
             return self._after(task_id)
-        self.graph.invoke(
-            {"events": [e.model_dump() for e in events]}, self._config(task_id)
-        )
+        self.graph.invoke({"events": [e.model_dump() for e in events]}, self._config(task_id))
         return self._after(task_id)
 
     def resume(self, task_id: str) -> TaskStatus:

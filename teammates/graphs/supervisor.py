@@ -33,9 +33,7 @@ SPECIALISTS = {
 }
 """Lead specialist first, then its helper, per vertical."""
 
-Route = Literal[
-    "borrower_qualifier", "document_collector", "insurer_caller", "wait", "finish"
-]
+Route = Literal["borrower_qualifier", "document_collector", "insurer_caller", "wait", "finish"]
 """Where the supervisor can send the task next."""
 
 _READY = (None, "working", "working_paused")
@@ -90,8 +88,12 @@ def take_in_events(state: TaskState, now: datetime) -> dict[str, Any]:
             result["reports"] = {agent: {**report, "status": "working"}}
     if events:
         result["timeline"] = [
-            {"at": e.at, "actor": e.party or "world", "action": f"inbound_{e.kind}",
-             "summary": e.doc_type or e.decision or e.channel or ""}
+            {
+                "at": e.at,
+                "actor": e.party or "world",
+                "action": f"inbound_{e.kind}",
+                "summary": e.doc_type or e.decision or e.channel or "",
+            }
             for e in events
         ]
     return result
@@ -148,25 +150,37 @@ def supervisor_node(settings: AgentSettings) -> Any:
         try:
             settings.budget.check(merged)
         except BudgetExceeded as exc:
-            update["outcome"] = {"status": "budget_exhausted", "limit": exc.limit,
-                                 "value": exc.value, "detail": str(exc), "at": now.isoformat(),
-                                 "by": "supervisor"}
+            update["outcome"] = {
+                "status": "budget_exhausted",
+                "limit": exc.limit,
+                "value": exc.value,
+                "detail": str(exc),
+                "at": now.isoformat(),
+                "by": "supervisor",
+            }
             update["route"] = "finish"
             return update
 
         routes = allowed_routes(merged)
         if not routes:
-            update["outcome"] = {"status": "stalled", "at": now.isoformat(),
-                                 "detail": "no specialist can act and nothing is awaited"}
+            update["outcome"] = {
+                "status": "stalled",
+                "at": now.isoformat(),
+                "detail": "no specialist can act and nothing is awaited",
+            }
             update["route"] = "finish"
             return update
         route = routes[0]
         if len(routes) > 1:
             decision = decide(
-                model, role="supervisor", system=PROMPT, task_id=state["task_id"],
+                model,
+                role="supervisor",
+                system=PROMPT,
+                task_id=state["task_id"],
                 observation=_overview(merged, request),
                 tools=[_route_tool(r, _ROUTE_TEXT[r]) for r in routes],
-                seed=settings.seed, temperature=settings.temperature,
+                seed=settings.seed,
+                temperature=settings.temperature,
             )
             route = decision.tool.name
             update["usage"] = usage_update("supervisor", model, decision.usage)
@@ -174,11 +188,15 @@ def supervisor_node(settings: AgentSettings) -> Any:
         update["steps"] = 1
         if route in SPECIALISTS[merged["vertical"]]:
             report = merged["reports"].get(route, {})
-            update.setdefault("reports", {})[route] = {**report, "status": "working",
-                                                       "turn_steps": 0}
-        update["timeline"] = [*update.get("timeline", []),
-                              {"at": now.isoformat(), "actor": "supervisor", "action": "route",
-                               "summary": route}]
+            update.setdefault("reports", {})[route] = {
+                **report,
+                "status": "working",
+                "turn_steps": 0,
+            }
+        update["timeline"] = [
+            *update.get("timeline", []),
+            {"at": now.isoformat(), "actor": "supervisor", "action": "route", "summary": route},
+        ]
         log.info("supervisor routed", extra={"task_id": state["task_id"], "route": route})
         return update
 
@@ -193,9 +211,14 @@ def _classify(
     tool = Tool("classify", "Say which kind of job this request is.", ClassifyArgs, True, _noop)
     try:
         decision = decide(
-            model, role="supervisor", system=PROMPT, task_id=state["task_id"],
-            observation=f"Request: {request.text}", tools=[tool],
-            seed=settings.seed, temperature=settings.temperature,
+            model,
+            role="supervisor",
+            system=PROMPT,
+            task_id=state["task_id"],
+            observation=f"Request: {request.text}",
+            tools=[tool],
+            seed=settings.seed,
+            temperature=settings.temperature,
         )
         job = decision.args.job  # type: ignore[attr-defined]
         update["usage"] = usage_update("supervisor", model, decision.usage)
@@ -209,15 +232,19 @@ def _classify(
     )
     update["steps"] = 1
     if question:
-        update["outcome"] = {"status": "needs_clarification", "question": question,
-                             "at": now.isoformat()}
+        update["outcome"] = {
+            "status": "needs_clarification",
+            "question": question,
+            "at": now.isoformat(),
+        }
         update["route"] = "finish"
     else:
         update["vertical"] = job
         update["route"] = SPECIALISTS[job][0]
         update["reports"] = {SPECIALISTS[job][0]: {"status": "working", "turn_steps": 0}}
-    update["timeline"] = [{"at": now.isoformat(), "actor": "supervisor", "action": "classify",
-                           "summary": job}]
+    update["timeline"] = [
+        {"at": now.isoformat(), "actor": "supervisor", "action": "classify", "summary": job}
+    ]
     return update
 
 
@@ -226,6 +253,7 @@ def _overview(state: Mapping[str, Any], request: TaskRequest) -> str:
     for name, report in state.get("reports", {}).items():
         lines.append(f"- {name}: {report.get('status')}")
     if state.get("wakeup"):
-        lines.append(f"Waiting on: {state['wakeup'].get('events')} until "
-                     f"{state['wakeup'].get('due_at')}")
+        lines.append(
+            f"Waiting on: {state['wakeup'].get('events')} until {state['wakeup'].get('due_at')}"
+        )
     return "\n".join(lines)

@@ -23,8 +23,9 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify(secret: str, body: bytes, header: str, *, tolerance_seconds: int = 300,
-           now: float | None = None) -> bool:
+def verify(
+    secret: str, body: bytes, header: str, *, tolerance_seconds: int = 300, now: float | None = None
+) -> bool:
     """Whether `header` is a valid, fresh signature of `body` (for receivers)."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
@@ -39,8 +40,15 @@ def verify(secret: str, body: bytes, header: str, *, tolerance_seconds: int = 30
 class WebhookSender:
     """Posts outcomes to one URL with an HMAC signature, retrying with backoff."""
 
-    def __init__(self, url: str, secret: str, *, retries: int = 4,
-                 backoff_seconds: float = 0.5, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        *,
+        retries: int = 4,
+        backoff_seconds: float = 0.5,
+        timeout_seconds: float = 10.0,
+    ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"webhook url={url!r} must start with http:// or https://")
         if not secret:
@@ -72,8 +80,9 @@ class WebhookSender:
                 reason = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 reason = type(exc).__name__
-            log.warning("webhook retry", extra={"task_id": task_id, "attempt": attempt,
-                                                "reason": reason})
+            log.warning(
+                "webhook retry", extra={"task_id": task_id, "attempt": attempt, "reason": reason}
+            )
             if attempt < self._retries:
                 time.sleep(self._backoff * 2 ** (attempt - 1))
         return False

@@ -163,8 +163,9 @@ class LoanLimits(Protocol):
 class Channels(Protocol):
     """SMS, email, voice and fax senders."""
 
-    def send(self, task_id: str, message: OutboundMessage, idempotency_key: str) -> DeliveryReceipt:
-        ...
+    def send(
+        self, task_id: str, message: OutboundMessage, idempotency_key: str
+    ) -> DeliveryReceipt: ...
 
 
 class DocumentInbox(Protocol):
@@ -176,9 +177,9 @@ class DocumentInbox(Protocol):
 class PayerLine(Protocol):
     """The payer's eligibility service, phone line and status lookup."""
 
-    def check_eligibility(self, task_id: str, member_id: str, date_of_service: date) -> (
-        EligibilityResult
-    ): ...
+    def check_eligibility(
+        self, task_id: str, member_id: str, date_of_service: date
+    ) -> EligibilityResult: ...
 
     def dial(self, task_id: str) -> PayerTurn: ...
 
@@ -196,9 +197,20 @@ class PayerLine(Protocol):
 class Backends(Protocol):
     """Everything the tools may call."""
 
-    credit_bureau: CreditBureau
-    underwriter: Underwriter
-    loan_limits: LoanLimits
-    channels: Channels
-    inbox: DocumentInbox
-    payer: PayerLine
+    @property
+    def credit_bureau(self) -> CreditBureau: ...
+
+    @property
+    def underwriter(self) -> Underwriter: ...
+
+    @property
+    def loan_limits(self) -> LoanLimits: ...
+
+    @property
+    def channels(self) -> Channels: ...
+
+    @property
+    def inbox(self) -> DocumentInbox: ...
+
+    @property
+    def payer(self) -> PayerLine: ...

@@ -113,10 +113,8 @@ def with_channels(args: type[BaseModel], channels: list[str]) -> type[BaseModel]
     """`args` with its `channel` field narrowed to `channels` (the ones allowed right now)."""
     from pydantic import create_model
 
-    narrowed = Literal[tuple(channels)]  # type: ignore[valid-type]
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-        args.__name__, __base__=args, channel=(narrowed, ...)
-    )
+    narrowed: Any = Literal[tuple(channels)]
+    model: type[BaseModel] = create_model(args.__name__, __base__=args, channel=(narrowed, ...))
     return model
 
 

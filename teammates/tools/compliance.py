@@ -107,7 +107,6 @@ def next_calling_window(now: datetime, time_zone: str) -> datetime:
     return opening.astimezone(now.tzinfo)
 
 
-
 def permitted_channels(
     candidates: tuple[Channel, ...],
     *,
@@ -126,8 +125,10 @@ def permitted_channels(
         probe = OutboundMessage(
             channel=channel, recipient="borrower", address="-", body="-", purpose="probe"
         )
-        if check_send(probe, now=now, time_zone=time_zone, consent=consent,
-                      opted_out=opted_out) is None:
+        if (
+            check_send(probe, now=now, time_zone=time_zone, consent=consent, opted_out=opted_out)
+            is None
+        ):
             permitted.append(channel)
     return permitted
 

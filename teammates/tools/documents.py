@@ -103,14 +103,14 @@ def request_args_model(needed: list[str], office: bool) -> type[BaseModel]:
 
         model_config = ConfigDict(extra="forbid")
         doc_type: doc_literal  # type: ignore[valid-type]
-        channel: channel_literal  # type: ignore[valid-type]
+        channel: channel_literal
         message: str = Field(max_length=320)
 
     return RequestDocumentArgs
 
 
 def _request(ctx: ToolContext, args: Any) -> ToolResult:
-    name, contact, _, recipient = _subject(ctx.request)
+    _, contact, _, recipient = _subject(ctx.request)
     documents = dict(ctx.facts.get("documents", {}))
     entry = dict(documents.get(args.doc_type, {}))
     if entry.get("status") == "valid":
@@ -131,7 +131,7 @@ def _request(ctx: ToolContext, args: Any) -> ToolResult:
         address = contact.phone if contact else ""
     message = OutboundMessage(
         channel=args.channel,
-        recipient=recipient,  # type: ignore[arg-type]
+        recipient=recipient,
         address=address,
         body=args.message,
         purpose=f"document_request:{args.doc_type}",
@@ -211,8 +211,10 @@ def _same_person(found: str, expected: str) -> bool:
     wanted = tokens(expected)
     got = tokens(found)
     first, last = expected.lower().split()[0], expected.lower().split()[-1]
-    return bool(wanted) and re.sub(r"[^a-z]", "", last) in got and (
-        re.sub(r"[^a-z]", "", first) in got or len(got & wanted) >= 2
+    return (
+        bool(wanted)
+        and re.sub(r"[^a-z]", "", last) in got
+        and (re.sub(r"[^a-z]", "", first) in got or len(got & wanted) >= 2)
     )
 
 
@@ -272,14 +274,37 @@ def collector_tools(
         return not all_valid(f) and not unreviewed(f)
 
     return [
-        Tool("request_document",
-             "Ask for a document, or remind about one already asked for. Write a short, "
-             "polite message that says which document and how to send it.",
-             request_args_model(askable or needed, office), False, _request, may_ask),
-        Tool("review_document", "Read a received document and check type, name and date.",
-             review_args_model(waiting_ids or ["none"]), True, _review, unreviewed),
-        Tool("wait_for_documents", "Sleep until documents or replies arrive (or 24 hours pass).",
-             NoArgs, True, _wait, may_wait),
-        Tool("report_documents_complete", "Tell the team every document is in and valid.",
-             NoArgs, True, _complete, all_valid),
+        Tool(
+            "request_document",
+            "Ask for a document, or remind about one already asked for. Write a short, "
+            "polite message that says which document and how to send it.",
+            request_args_model(askable or needed, office),
+            False,
+            _request,
+            may_ask,
+        ),
+        Tool(
+            "review_document",
+            "Read a received document and check type, name and date.",
+            review_args_model(waiting_ids or ["none"]),
+            True,
+            _review,
+            unreviewed,
+        ),
+        Tool(
+            "wait_for_documents",
+            "Sleep until documents or replies arrive (or 24 hours pass).",
+            NoArgs,
+            True,
+            _wait,
+            may_wait,
+        ),
+        Tool(
+            "report_documents_complete",
+            "Tell the team every document is in and valid.",
+            NoArgs,
+            True,
+            _complete,
+            all_valid,
+        ),
     ]

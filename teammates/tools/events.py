@@ -75,7 +75,7 @@ def take_in(
                     ComplianceEvent(
                         at=event.at,
                         rule="opt_out_received",
-                        channel=event.channel or "sms",  # type: ignore[arg-type]
+                        channel=event.channel or "sms",
                         detail=f"{event.party} revoked consent on {event.channel}",
                         blocked=False,
                     )

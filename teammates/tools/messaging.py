@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from teammates.tools.application import ContactInfo
-from teammates.tools.base import ToolContext, ToolResult
 from teammates.tools.backends import OutboundMessage
+from teammates.tools.base import ToolContext, ToolResult
 from teammates.tools.compliance import check_send, next_calling_window
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,9 +47,7 @@ class IncomeDocArgs(BaseModel):
     """Which validated income document to read."""
 
     model_config = ConfigDict(extra="forbid")
-    doc_type: Literal[
-        "paystub", "tax_return", "social_security_award_letter", "pension_statement"
-    ]
+    doc_type: Literal["paystub", "tax_return", "social_security_award_letter", "pension_statement"]
     """Document to read."""
 
 
@@ -78,7 +77,10 @@ def _request_consent(ctx: ToolContext, args: ConsentArgs) -> ToolResult:
     )
     address = app.contact.phone if args.channel == "sms" else app.contact.email
     message = OutboundMessage(
-        channel=args.channel, recipient="borrower", address=address, body=body,
+        channel=args.channel,
+        recipient="borrower",
+        address=address,
+        body=body,
         purpose="credit_consent",
     )
     result = send_message(ctx, message, app.contact, "request_consent")
@@ -105,8 +107,13 @@ def _pull_credit(ctx: ToolContext, args: NoArgs) -> ToolResult:
             f"Credit pulled: score {report.score}, {len(report.tradelines)} tradelines, "
             f"monthly debts ${debts:,.2f}."
         ),
-        facts={"credit": {"score": report.score, "monthly_debts_usd": debts,
-                          "tradelines": [t.model_dump() for t in report.tradelines]}},
+        facts={
+            "credit": {
+                "score": report.score,
+                "monthly_debts_usd": debts,
+                "tradelines": [t.model_dump() for t in report.tradelines],
+            }
+        },
     )
 
 
@@ -237,9 +244,11 @@ def _send_loan_estimate(ctx: ToolContext, args: NoticeArgs) -> ToolResult:
 def _send_adverse_action(ctx: ToolContext, args: NoticeArgs) -> ToolResult:
     app = application(ctx.request)
     underwriting = ctx.facts.get("underwriting", {})
-    reasons = list(underwriting.get("reasons") or []) or list(
-        ctx.facts["qualification"]["reasons"]
-    ) or ["Credit application does not meet the lender's underwriting standards"]
+    reasons = (
+        list(underwriting.get("reasons") or [])
+        or list(ctx.facts["qualification"]["reasons"])
+        or ["Credit application does not meet the lender's underwriting standards"]
+    )
     body = (
         "We are unable to approve your mortgage application at this time. Principal reasons: "
         + "; ".join(reasons)
@@ -280,8 +289,6 @@ def _notice(
 
 
 def _iso(ctx: ToolContext, timestamp: float) -> str:
-    from datetime import datetime
-
     return datetime.fromtimestamp(timestamp, tz=ctx.now().tzinfo).isoformat()
 
 
@@ -334,29 +341,86 @@ def qualifier_tools(employment: str, checklist: list[str]) -> list[Tool]:
         return f.get("underwriting", {}).get("decision") == "denied" and "notice" not in f
 
     return [
-        Tool("request_consent", "Ask the borrower to authorise a credit pull.",
-             ConsentArgs, False, _request_consent, consent_open),
-        Tool("wait_for_borrower", "Sleep until the borrower replies (or 24 hours pass).",
-             NoArgs, True, _wait_for_borrower, lambda f: consent_pending(f)),
-        Tool("pull_credit", "Pull the borrower's credit report (needs consent).",
-             NoArgs, False, _pull_credit, can_pull),
-        Tool("hand_to_document_collector",
-             "Ask the document collector to gather and validate the borrower's documents.",
-             NoArgs, False, _hand_to_collector, needs_documents),
-        Tool("read_income_document", "Read the income figures off a validated document.",
-             IncomeDocArgs, True, _read_income, can_read),
-        Tool("evaluate_eligibility",
-             "Compute DTI, LTV and program eligibility from the figures gathered.",
-             NoArgs, True, _evaluate, can_evaluate),
-        Tool("submit_to_underwriting", "Send the loan file to the underwriter.",
-             NoArgs, False, _submit, can_submit),
-        Tool("wait_for_underwriting", "Sleep until the underwriter decides.",
-             NoArgs, True, _wait_for_underwriting, awaiting_decision),
-        Tool("send_loan_estimate", "Send the Loan Estimate (underwriter approved).",
-             NoticeArgs, False, _send_loan_estimate, approved),
-        Tool("send_adverse_action_notice",
-             "Send the adverse action notice with the principal reasons (underwriter denied).",
-             NoticeArgs, False, _send_adverse_action, denied),
+        Tool(
+            "request_consent",
+            "Ask the borrower to authorise a credit pull.",
+            ConsentArgs,
+            False,
+            _request_consent,
+            consent_open,
+        ),
+        Tool(
+            "wait_for_borrower",
+            "Sleep until the borrower replies (or 24 hours pass).",
+            NoArgs,
+            True,
+            _wait_for_borrower,
+            consent_pending,
+        ),
+        Tool(
+            "pull_credit",
+            "Pull the borrower's credit report (needs consent).",
+            NoArgs,
+            False,
+            _pull_credit,
+            can_pull,
+        ),
+        Tool(
+            "hand_to_document_collector",
+            "Ask the document collector to gather and validate the borrower's documents.",
+            NoArgs,
+            False,
+            _hand_to_collector,
+            needs_documents,
+        ),
+        Tool(
+            "read_income_document",
+            "Read the income figures off a validated document.",
+            IncomeDocArgs,
+            True,
+            _read_income,
+            can_read,
+        ),
+        Tool(
+            "evaluate_eligibility",
+            "Compute DTI, LTV and program eligibility from the figures gathered.",
+            NoArgs,
+            True,
+            _evaluate,
+            can_evaluate,
+        ),
+        Tool(
+            "submit_to_underwriting",
+            "Send the loan file to the underwriter.",
+            NoArgs,
+            False,
+            _submit,
+            can_submit,
+        ),
+        Tool(
+            "wait_for_underwriting",
+            "Sleep until the underwriter decides.",
+            NoArgs,
+            True,
+            _wait_for_underwriting,
+            awaiting_decision,
+        ),
+        Tool(
+            "send_loan_estimate",
+            "Send the Loan Estimate (underwriter approved).",
+            NoticeArgs,
+            False,
+            _send_loan_estimate,
+            approved,
+        ),
+        Tool(
+            "send_adverse_action_notice",
+            "Send the adverse action notice with the principal reasons (underwriter denied).",
+            NoticeArgs,
+            False,
+            _send_adverse_action,
+            denied,
+        ),
     ]
 
 

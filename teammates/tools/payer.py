@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -112,7 +113,8 @@ def _check_eligibility(ctx: ToolContext, args: NoArgs) -> ToolResult:
     return ToolResult(
         observation=(
             f"Eligibility: coverage {'active' if result.active else 'NOT active'} on "
-            f"{result.plan}; prior authorization {'required' if result.prior_auth_required else 'not required'}."
+            f"{result.plan}; prior authorization "
+            f"{'required' if result.prior_auth_required else 'not required'}."
         ),
         facts=facts,
     )
@@ -123,7 +125,8 @@ def _call_turn(ctx: ToolContext, turn: PayerTurn, said: str | None) -> ToolResul
     transcript = list(call.get("transcript", []))
     if said:
         transcript.append(f"caller: {said}")
-    transcript.append(f"{turn.speaker}: {turn.text}")
+    spoken = "(phone menu)" if turn.menu else turn.text
+    transcript.append(f"{turn.speaker}: {spoken}")
     call.update(
         {
             "active": not turn.call_ended,
@@ -131,7 +134,7 @@ def _call_turn(ctx: ToolContext, turn: PayerTurn, said: str | None) -> ToolResul
             "asks_for": turn.asks_for,
             "menu": list(turn.menu),
             "last": turn.text,
-            "transcript": transcript[-12:],
+            "transcript": transcript[-6:],
             "minutes": call.get("minutes", 0.0) + 0.5,
         }
     )
@@ -152,7 +155,8 @@ def _call_turn(ctx: ToolContext, turn: PayerTurn, said: str | None) -> ToolResul
 
 
 def _dial(ctx: ToolContext, args: NoArgs) -> ToolResult:
-    return _call_turn(ctx, ctx.backends.payer.dial(ctx.task_id), None)
+    fresh = {**ctx.facts, "call": {"minutes": ctx.facts.get("call", {}).get("minutes", 0.0)}}
+    return _call_turn(replace(ctx, facts=fresh), ctx.backends.payer.dial(ctx.task_id), None)
 
 
 def _press(ctx: ToolContext, args: Any) -> ToolResult:
@@ -304,42 +308,130 @@ def caller_tools(facts: Mapping[str, Any]) -> list[Tool]:
     final = final_status(facts)
 
     tools = [
-        Tool("check_eligibility", "Check the member's coverage and benefits for the service.",
-             NoArgs, True, _check_eligibility, lambda f: "eligibility" not in f),
-        Tool("call_payer", "Call the payer's provider line to request the authorization.",
-             NoArgs, False, _dial,
-             lambda f: f.get("eligibility", {}).get("active") is True and not on_call
-             and not auth.get("reference_number") and status is None),
-        Tool("give_information", "Answer the representative with the data element asked for.",
-             GiveArgs, False, _give, lambda f: on_call and call.get("speaker") == "representative"),
-        Tool("hang_up", "End the call.", NoArgs, False, _hang_up, lambda f: on_call),
-        Tool("request_clinical_notes",
-             "Ask the document collector to get the clinical notes from the provider's office.",
-             NoArgs, False, _ask_for_notes,
-             lambda f: not on_call and status in ("pended", "denied") and not notes_valid
-             and not auth.get("appeal_filed")),
-        Tool("fax_clinical_notes", "Fax the clinical notes to the payer with the reference.",
-             NoArgs, False, _fax_notes,
-             lambda f: not on_call and notes_valid and not auth.get("notes_faxed")
-             and status in ("pended", "denied") and bool(auth.get("reference_number"))),
-        Tool("file_appeal", "Appeal the denial (or request a peer-to-peer review).",
-             AppealArgs, False, _appeal,
-             lambda f: not on_call and status == "denied" and not auth.get("appeal_filed")
-             and bool(auth.get("notes_faxed"))),
-        Tool("wait_for_payer", "Sleep a day; the payer decides on its own timeline.",
-             NoArgs, True, _wait_for_payer,
-             lambda f: not on_call and status == "in_review"),
-        Tool("check_authorization_status", "Ask the payer where the request stands.",
-             NoArgs, True, _status,
-             lambda f: not on_call and status == "in_review"
-             and auth.get("status_checks", 0) < MAX_STATUS_CHECKS),
-        Tool("notify_patient", "Tell the patient the decision.", NotifyArgs, False, _notify,
-             lambda f: final is not None and "patient_notified_at" not in f and not on_call),
-        Tool("close_authorization", "Record the final outcome and finish.", NoArgs, True,
-             _close, lambda f: final is not None and "patient_notified_at" in f),
+        Tool(
+            "check_eligibility",
+            "Check the member's coverage and benefits for the service.",
+            NoArgs,
+            True,
+            _check_eligibility,
+            lambda f: "eligibility" not in f,
+        ),
+        Tool(
+            "call_payer",
+            "Call the payer's provider line to request the authorization.",
+            NoArgs,
+            False,
+            _dial,
+            lambda f: (
+                f.get("eligibility", {}).get("active") is True
+                and not on_call
+                and not auth.get("reference_number")
+                and status is None
+            ),
+        ),
+        Tool(
+            "give_information",
+            "Answer the representative with the data element asked for.",
+            GiveArgs,
+            False,
+            _give,
+            lambda f: on_call and call.get("speaker") == "representative",
+        ),
+        Tool(
+            "hang_up",
+            "End the call.",
+            NoArgs,
+            False,
+            _hang_up,
+            lambda f: on_call and call.get("speaker") == "system",
+        ),
+        Tool(
+            "request_clinical_notes",
+            "Ask the document collector to get the clinical notes from the provider's office.",
+            NoArgs,
+            False,
+            _ask_for_notes,
+            lambda f: (
+                not on_call
+                and status in ("pended", "denied")
+                and not notes_valid
+                and not auth.get("appeal_filed")
+            ),
+        ),
+        Tool(
+            "fax_clinical_notes",
+            "Fax the clinical notes to the payer with the reference.",
+            NoArgs,
+            False,
+            _fax_notes,
+            lambda f: (
+                not on_call
+                and notes_valid
+                and not auth.get("notes_faxed")
+                and status in ("pended", "denied")
+                and bool(auth.get("reference_number"))
+            ),
+        ),
+        Tool(
+            "file_appeal",
+            "Appeal the denial (or request a peer-to-peer review).",
+            AppealArgs,
+            False,
+            _appeal,
+            lambda f: (
+                not on_call
+                and status == "denied"
+                and not auth.get("appeal_filed")
+                and bool(auth.get("notes_faxed"))
+            ),
+        ),
+        Tool(
+            "wait_for_payer",
+            "Sleep a day; the payer decides on its own timeline.",
+            NoArgs,
+            True,
+            _wait_for_payer,
+            lambda f: not on_call and status == "in_review",
+        ),
+        Tool(
+            "check_authorization_status",
+            "Ask the payer where the request stands.",
+            NoArgs,
+            True,
+            _status,
+            lambda f: (
+                not on_call
+                and status == "in_review"
+                and auth.get("status_checks", 0) < MAX_STATUS_CHECKS
+            ),
+        ),
+        Tool(
+            "notify_patient",
+            "Tell the patient the decision.",
+            NotifyArgs,
+            False,
+            _notify,
+            lambda f: final is not None and "patient_notified_at" not in f and not on_call,
+        ),
+        Tool(
+            "close_authorization",
+            "Record the final outcome and finish.",
+            NoArgs,
+            True,
+            _close,
+            lambda f: final is not None and "patient_notified_at" in f,
+        ),
     ]
     if on_call and call.get("speaker") == "ivr" and menu:
-        tools.insert(1, Tool("press_key", "Choose the phone-menu option for prior authorization.",
-                             press_args(menu), False, _press, lambda f: True))
+        tools.insert(
+            1,
+            Tool(
+                "press_key",
+                "Choose the phone-menu option for prior authorization.",
+                press_args(menu),
+                False,
+                _press,
+                lambda f: True,
+            ),
+        )
     return tools
-

@@ -1,0 +1,33 @@
+"""Code, not the model, decides whether a document read off the inbox is acceptable."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from teammates.tools.documents import DocumentFacts, validate
+
+APPLIED = date(2022, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "person", "issued_on", "problem"),
+    [
+        ("paystub", "Farah Testwell", "2022-03-18", None),
+        ("photo_id", "FARAH TESTWELL", "2015-12-16", None),
+        ("w2", "Farah M. Testwell", "2022-01-31", None),
+        ("paystub", "Farah Testwell", "2021-12-01",
+         "too old: dated 2021-12-01, limit 120 days"),
+        ("bank_statement", "Farah Testwell", "2022-05-15", "dated 2022-05-15, after the application"),
+        ("w2", "Bluebonnet Logistics LLC", "2022-01-31",
+         "name on the document does not match the applicant"),
+        ("w2", "Farah Sampleton", "2022-01-31",
+         "name on the document does not match the applicant"),
+        ("paystub", "Farah Testwell", "March 18", "no readable date ('March 18')"),
+    ],
+)
+def test_validate_checks_name_and_recency(doc_type, person, issued_on, problem) -> None:
+    read = DocumentFacts(doc_type=doc_type, person_name=person, issued_on=issued_on)
+
+    assert validate(read, expected_name="Farah Testwell", as_of=APPLIED) == problem
