@@ -140,6 +140,119 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+EVAL_MODELS = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b")
+"""Assignments `teammates eval` compares when no --model is given: both embedded local models."""
+
+EVAL_JUDGE = "qwen2.5-coder-1.5b"
+"""Default GEval judge: the larger embedded local model."""
+
+EVAL_OUT = Path("runs") / "eval-latest"
+"""Default output folder of `teammates eval`."""
+
+
+def cmd_eval_run(args: argparse.Namespace) -> int:
+    """Replay recorded cases under each model assignment and report cost per completed task."""
+    from teammates.evals.runner import Assignment, EvalConfig, run_eval, select_cases
+    from teammates.models.factory import parse_roles
+    from teammates.models.registry import resolve_model
+
+    assignments = [Assignment.of(parse_roles(m, args.roles)) for m in args.model or EVAL_MODELS]
+    suite = args.suite or (None if args.cases else "default")
+    cases = select_cases(
+        cases_path=Path(args.cases) if args.cases else None,
+        suite=suite,
+        vertical=args.vertical,
+        tag=args.tag,
+    )
+    judge = None
+    if not args.no_judge:
+        same = [s for a in assignments for s in a.specs.values() if s.name == args.judge]
+        judge = same[0] if same else resolve_model(args.judge)
+    temperature = args.temperature
+    if temperature is None:
+        temperature = 0.0 if args.trials == 1 else 0.7
+    config = EvalConfig(
+        assignments=assignments,
+        cases=cases,
+        out_dir=Path(args.out),
+        trials=args.trials,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        temperature=temperature,
+        record=args.record,
+        replay_from=Path(args.replay) if args.replay else None,
+        judge=judge,
+    )
+    console.print(
+        f"eval: {len(cases)} case(s) x {len(assignments)} assignment(s) x {args.trials} "
+        f"trial(s) into {args.out}" + (f"; judge {judge.name}" if judge else "; no judge")
+    )
+    try:
+        run_eval(config, console)
+    except KeyboardInterrupt:
+        console.print("interrupted: run the same command again to finish the missing trials")
+        return 130
+    return 0
+
+
+def cmd_eval_recommend(args: argparse.Namespace) -> int:
+    """Print the cheapest assignment whose completion meets the target, with its intervals."""
+    from teammates.evals.recommend import NoRecommendationError, recommend
+
+    try:
+        choice = recommend([Path(d) for d in args.dirs], args.target)
+    except NoRecommendationError as exc:
+        console.print(f"no recommendation: {exc}", highlight=False)
+        return 1
+    console.print(choice.describe(), highlight=False)
+    low, high = choice.cost_per_completed_low, choice.cost_per_completed_high
+    if low is not None and high is not None:
+        console.print(f"cost per completed task, 95% interval: ${low:,.4f} to ${high:,.4f}")
+    console.print("roles: " + ", ".join(f"{r}={m}" for r, m in sorted(choice.roles.items())))
+    return 0
+
+
+def _eval_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evals = sub.add_parser(
+        "eval", help="compare models on recorded cases (`eval` alone means `eval run`)"
+    ).add_subparsers(dest="action", required=True)
+    run = evals.add_parser("run", help="replay cases per model assignment and report costs")
+    run.add_argument("--model", action="append",
+                     help="registry name or inline spec; repeat to compare (default: both "
+                     f"local models, {', '.join(EVAL_MODELS)})")  # fmt: skip
+    run.add_argument("--roles", help="per-role overrides for every --model: 'role=SPEC;role=SPEC'")
+    run.add_argument("--cases", help="case file or folder (default: the shipped datasets)")
+    run.add_argument("--suite", help="named suite from suites.json (default: 'default')")
+    run.add_argument("--vertical", choices=("mortgage", "prior_auth"))
+    run.add_argument("--tag", help="only cases with this tag")
+    run.add_argument("--trials", type=int, default=1, help="trials per case and assignment")
+    run.add_argument("--concurrency", type=int, default=1, help="trials run at once")
+    run.add_argument("--out", default=str(EVAL_OUT), help="output folder (re-run to resume)")
+    run.add_argument("--record", action="store_true", help="record every model answer")
+    run.add_argument("--replay", metavar="DIR", help="answer from the recordings in DIR")
+    run.add_argument("--no-judge", action="store_true", help="skip the GEval message judge")
+    run.add_argument("--judge", default=EVAL_JUDGE, help="model that judges consumer messages")
+    run.add_argument("--seed", type=int, default=0, help="seed of trial 0 (trial t: seed + t)")
+    run.add_argument("--temperature", type=float,
+                     help="sampling temperature (default 0, or 0.7 when --trials > 1)")  # fmt: skip
+    run.set_defaults(func=cmd_eval_run)
+    rec = evals.add_parser("recommend", help="cheapest assignment meeting a completion target")
+    rec.add_argument("--target", type=float, required=True, help="completion rate, e.g. 0.9")
+    rec.add_argument("dirs", nargs="+", help="output folders of eval runs")
+    rec.set_defaults(func=cmd_eval_recommend)
+
+
+def _eval_defaults_to_run(argv: Sequence[str]) -> list[str]:
+    """`teammates eval [options]` means `teammates eval run [options]`."""
+    args = list(argv)
+    command = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if command is not None and args[command] == "eval":
+        following = args[command + 1 : command + 2]
+        if following not in (["run"], ["recommend"], ["-h"], ["--help"]):
+            args.insert(command + 1, "run")
+    return args
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     root = argparse.ArgumentParser(prog="teammates", description=__doc__)
@@ -181,12 +294,13 @@ def parser() -> argparse.ArgumentParser:
     install.set_defaults(func=cmd_models_install)
     listing = models.add_parser("list", help="list registered models and prices")
     listing.set_defaults(func=cmd_models_list)
+    _eval_parsers(sub)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `teammates` script."""
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_eval_defaults_to_run(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(message)s",

@@ -47,27 +47,38 @@ def clock() -> VirtualClock:
 
 
 def _request(doc_type: str) -> dict[str, Any]:
-    return {"action": "request_document", "doc_type": doc_type, "channel": "email",
-            "message": f"Please upload your {doc_type.replace('_', ' ')} to the portal."}
+    return {
+        "action": "request_document",
+        "doc_type": doc_type,
+        "channel": "email",
+        "message": f"Please upload your {doc_type.replace('_', ' ')} to the portal.",
+    }
 
 
 def _review(doc_type: str, name: str, issued_on: str) -> list[dict[str, Any]]:
-    return [{"action": "review_document", "document_id": f"doc-{doc_type}-1"},
-            {"doc_type": doc_type, "person_name": name, "issued_on": issued_on}]
+    return [
+        {"action": "review_document", "document_id": f"doc-{doc_type}-1"},
+        {"doc_type": doc_type, "person_name": name, "issued_on": issued_on},
+    ]
 
 
 def _give(*elements: str) -> list[dict[str, Any]]:
     return [{"action": "give_information", "element": e} for e in elements]
 
 
-_NOTIFY = {"action": "notify_patient", "channel": "email",
-           "message": "Your prior authorization was approved. Your provider will schedule you."}
+_NOTIFY = {
+    "action": "notify_patient",
+    "channel": "email",
+    "message": "Your prior authorization was approved. Your provider will schedule you.",
+}
 
 REPLIES: dict[str, list[dict[str, Any]]] = {
     "mtg-0011": [
         {"action": "classify", "job": "mortgage"},
         {"action": "request_consent", "channel": "email"},
-        _request("paystub"), _request("w2"), _request("photo_id"),
+        _request("paystub"),
+        _request("w2"),
+        _request("photo_id"),
         *_review("paystub", "Farah Testwell", "2022-03-18"),
         *_review("w2", "Farah Testwell", "2022-01-31"),
         *_review("photo_id", "Farah Testwell", "2015-12-16"),
@@ -78,7 +89,9 @@ REPLIES: dict[str, list[dict[str, Any]]] = {
     "mtg-0025": [
         {"action": "classify", "job": "mortgage"},
         {"action": "request_consent", "channel": "email"},
-        _request("paystub"), _request("w2"), _request("photo_id"),
+        _request("paystub"),
+        _request("w2"),
+        _request("photo_id"),
         *_review("paystub", "Wei Exampleton", "2022-08-19"),
         *_review("photo_id", "Wei Exampleton", "2016-04-29"),
         *_review("w2", "Wei Exampleton", "2022-01-31"),
@@ -88,25 +101,36 @@ REPLIES: dict[str, list[dict[str, Any]]] = {
     ],
     "pa-0004": [
         {"action": "classify", "job": "prior_auth"},
-        {"action": "press_key",
-         "option": "2: For prior authorization, precertification or referrals, press 2."},
-        *_give("member_id", "npi", "tax_id", "patient_name", "cpt", "date_of_birth",
-               "date_of_service", "urgency", "icd10"),
+        {"action": "press_key", "option": "2: prior authorization, precertification or referrals"},
+        *_give(
+            "member_id",
+            "npi",
+            "tax_id",
+            "patient_name",
+            "cpt",
+            "date_of_birth",
+            "date_of_service",
+            "urgency",
+            "icd10",
+        ),
         _NOTIFY,
     ],
     "pa-0006": [
         {"action": "classify", "job": "prior_auth"},
-        {"action": "press_key",
-         "option": "3: For prior authorization, precertification or referrals, press 3."},
-        *_give("patient_name", "npi", "member_id", "units", "icd10", "date_of_service",
-               "urgency", "cpt", "date_of_birth"),
+        {"action": "press_key", "option": "3: prior authorization, precertification or referrals"},
+        *_give(
+            "patient_name",
+            "npi",
+            "member_id",
+            "units",
+            "icd10",
+            "date_of_service",
+            "urgency",
+            "cpt",
+            "date_of_birth",
+        ),
         _request("clinical_notes"),
         *_review("clinical_notes", "Lucia Fictor", "2022-04-09"),
-        {"action": "check_authorization_status"},
-        {"action": "wait_for_payer"},
-        {"action": "check_authorization_status"},
-        {"action": "wait_for_payer"},
-        {"action": "check_authorization_status"},
         _NOTIFY,
     ],
 }

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from teammates.agents.observe import consumer_channels, contact_lines
 from teammates.agents.specialist import Specialist, load_prompt
 from teammates.tools.application import TaskRequest
-from teammates.tools.base import Tool, narrow_channels
+from teammates.tools.base import Tool
 from teammates.tools.checklists import mortgage_checklist
 from teammates.tools.mortgage import application, qualifier_tools
 
@@ -83,10 +83,14 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
 def toolbox(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[Tool]:
     """Tools fitted to this borrower."""
     app = application(request)
-    tools = qualifier_tools(app.employment, list(mortgage_checklist(app.employment)))
-    return narrow_channels(tools, consumer_channels(app.contact, facts, now))
+    return qualifier_tools(app.employment, list(mortgage_checklist(app.employment)))
+
+
+def permitted(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[str]:
+    """Channels the borrower may be messaged on right now."""
+    return consumer_channels(application(request).contact, facts, now)
 
 
 def specialist() -> Specialist:
     """The borrower qualifier."""
-    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report)
+    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report, permitted)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from teammates.agents.observe import consumer_channels, contact_lines
 from teammates.agents.specialist import Specialist, load_prompt
 from teammates.tools.application import TaskRequest
-from teammates.tools.base import Tool, narrow_channels
+from teammates.tools.base import Tool
 from teammates.tools.checklists import mortgage_checklist, prior_auth_checklist
 from teammates.tools.documents import checklist_status, collector_tools
 
@@ -90,12 +90,16 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
 
 def toolbox(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[Tool]:
     """Tools fitted to this checklist and to what may be asked for now."""
-    tools = collector_tools(checklist(request), facts, now, office=request.prior_auth is not None)
+    return collector_tools(checklist(request), facts, now, office=request.prior_auth is not None)
+
+
+def permitted(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[str]:
+    """Channels the document holder may be messaged on right now (an office: email, fax)."""
     if request.mortgage is None:
-        return tools
-    return narrow_channels(tools, consumer_channels(request.mortgage.contact, facts, now))
+        return ["email", "fax"]
+    return consumer_channels(request.mortgage.contact, facts, now)
 
 
 def specialist() -> Specialist:
     """The document collector."""
-    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report)
+    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report, permitted)

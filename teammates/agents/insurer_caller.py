@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from teammates.agents.observe import consumer_channels, contact_lines
 from teammates.agents.specialist import Specialist, load_prompt
 from teammates.tools.application import TaskRequest
-from teammates.tools.base import Tool, narrow_channels
+from teammates.tools.base import Tool
 from teammates.tools.payer import caller_tools, final_status, prior_auth
 
 NAME = "insurer_caller"
@@ -80,8 +80,9 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
         if call.get("asks_for"):
             lines.append("The representative is waiting for your answer.")
         elif call.get("menu"):
-            lines.append("The phone menu is playing: pick the option that leads to prior "
-                         "authorization.")
+            lines.append(
+                "The phone menu is playing: pick the option that leads to prior authorization."
+            )
     if r.final and "patient_notified_at" not in facts:
         lines += contact_lines(app.patient_contact, facts, now)
     return "\n".join(lines)
@@ -95,10 +96,14 @@ def _eligibility(eligible: bool | None) -> str:
 
 def toolbox(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[Tool]:
     """Tools for this call's state (the phone menu comes from the live call)."""
-    app = prior_auth(request)
-    return narrow_channels(caller_tools(facts), consumer_channels(app.patient_contact, facts, now))
+    return caller_tools(facts)
+
+
+def permitted(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[str]:
+    """Channels the patient may be messaged on right now."""
+    return consumer_channels(prior_auth(request).patient_contact, facts, now)
 
 
 def specialist() -> Specialist:
     """The insurer caller."""
-    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report)
+    return Specialist(NAME, load_prompt(__file__, NAME), toolbox, observe, report, permitted)

@@ -26,7 +26,7 @@ from teammates.models.client import ChatModel, ChatRequest
 from teammates.models.usage import Usage
 from teammates.tools.application import TaskRequest
 from teammates.tools.backends import Backends
-from teammates.tools.base import Tool, ToolContext, ToolResult
+from teammates.tools.base import Tool, ToolContext, ToolResult, narrow_channels
 from teammates.tools.clock import Clock
 from teammates.tools.outbox import Outbox
 from teammates.tools.privacy import mask
@@ -53,6 +53,11 @@ class Specialist:
     """What the model is shown: request, facts, now."""
     report: Callable[[TaskRequest, Mapping[str, Any]], BaseModel]
     """Its typed report, computed from the facts after every step."""
+    permitted_channels: Callable[[TaskRequest, Mapping[str, Any], datetime], list[str]] | None = (
+        None
+    )
+    """Channels a consumer message may use right now; offered choices are narrowed to them.
+    Running a chosen action is not narrowed: the guard in the send decides then."""
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,10 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         except BudgetExceeded as exc:
             return _exhausted(spec, exc, settings.clock.now())
 
-        offered = [
-            tool
-            for tool in spec.toolbox(request, facts, settings.clock.now())
-            if tool.available(facts)
-        ]
+        now = settings.clock.now()
+        offered = [tool for tool in spec.toolbox(request, facts, now) if tool.available(facts)]
+        if spec.permitted_channels is not None:
+            offered = narrow_channels(offered, spec.permitted_channels(request, facts, now))
         if not offered:
             return _end_turn(spec, request, facts, "working", "nothing to do now")
         model = settings.model_for(spec.name)
@@ -191,10 +195,15 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         request = TaskRequest.model_validate(state["request"])
         facts = dict(state.get("facts", {}))
         tool = next(
-            t
-            for t in spec.toolbox(request, facts, settings.clock.now())
-            if t.name == pending["tool"]
+            (
+                t
+                for t in spec.toolbox(request, facts, settings.clock.now())
+                if t.name == pending["tool"]
+            ),
+            None,
         )
+        if tool is None:
+            return _failed(spec, settings, state, pending["tool"], "no longer available")
         args = tool.args.model_validate(pending["args"])
         model = settings.model_for(spec.name)
         ctx = ToolContext(
@@ -210,13 +219,7 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         try:
             result = tool.run(ctx, args)
         except ActionError as exc:
-            report = state.get("reports", {}).get(spec.name, {})
-            return {
-                "pending_action": None,
-                "steps": 1,
-                "reports": {spec.name: {**report, "last_observation": f"Failed: {exc}"}},
-                "timeline": [_line(settings, spec.name, "failed_" + tool.name, str(exc)[:160])],
-            }
+            return _failed(spec, settings, state, tool.name, str(exc))
         log.info(
             "agent step",
             extra={"task_id": state["task_id"], "role": spec.name, "tool": tool.name},
@@ -265,6 +268,19 @@ def extract(
                 {"role": "user", "content": f"Invalid: {exc.errors()[0]['msg']}. Try again."},
             ]
     raise AssertionError("unreachable")
+
+
+def _failed(
+    spec: Specialist, settings: AgentSettings, state: TaskState, tool: str, why: str
+) -> dict[str, Any]:
+    """The update for a chosen action that could not run: the agent is told and moves on."""
+    report = state.get("reports", {}).get(spec.name, {})
+    return {
+        "pending_action": None,
+        "steps": 1,
+        "reports": {spec.name: {**report, "last_observation": f"{tool} failed: {why}"}},
+        "timeline": [_line(settings, spec.name, "failed_" + tool, why[:160])],
+    }
 
 
 def _seed(base: int | None, state: TaskState) -> int | None:

@@ -92,8 +92,9 @@ def judge_trial(
         try:
             update["judge_score"] = message_score(case, state, judge, task_id=task_id)
         except Exception as exc:  # the judge's failure leaves the score empty, not the trial
+            error = f"{type(exc).__name__}: {exc}"[:200]
             log.warning("judge failed, judge_score left empty",
-                        extra={"task_id": task_id, "error": f"{type(exc).__name__}: {exc}"[:200]})  # fmt: skip
+                        extra={"task_id": task_id, "error": error})  # fmt: skip
     return result.model_copy(update=update)
 
 

@@ -355,7 +355,7 @@ def _one_request_per_server(model: ChatModel) -> ChatModel:
     spec = model.spec
     if spec.price.compute_usd_per_hour is None:
         return model
-    server = spec.base_url or spec.gguf_file or spec.name
+    server = spec.gguf_file or spec.base_url or spec.name
     with _server_locks_guard:
         lock = _server_locks.setdefault(server, threading.Lock())
     return _OneAtATime(model, lock)

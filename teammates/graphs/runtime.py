@@ -81,6 +81,7 @@ class Runtime:
             raise TaskNotFoundError(f"no task {task_id!r}; submit it first")
         if snapshot.next:
             self.resume(task_id)
+            snapshot = self.graph.get_state(self._config(task_id))
         if snapshot.values.get("outcome"):
             return self._after(task_id)
         self.graph.invoke({"events": [e.model_dump() for e in events]}, self._config(task_id))

@@ -148,7 +148,8 @@ def supervisor_node(settings: AgentSettings) -> Any:
             return _classify(settings, state, request, update)
 
         try:
-            settings.budget.check(merged)
+            if not merged.get("outcome"):
+                settings.budget.check(merged)
         except BudgetExceeded as exc:
             update["outcome"] = {
                 "status": "budget_exhausted",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from teammates.tools.backends import Channel
 
@@ -34,6 +35,17 @@ class ContactInfo(_Form):
     """Channels with prior express consent."""
     preferred_channel: Channel
     """Channel the person asked to be reached on."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"time_zone={value!r} is not an IANA zone; use e.g. 'America/Chicago'"
+            ) from exc
+        return value
 
 
 class MortgageApplication(_Form):

@@ -230,8 +230,10 @@ def _appeal(ctx: ToolContext, args: AppealArgs) -> ToolResult:
 
 def _wait_for_payer(ctx: ToolContext, args: NoArgs) -> ToolResult:
     due = ctx.now() + timedelta(days=1)
+    auth = {**_auth(ctx.facts), "checked_since_wait": False}
     return ToolResult(
         observation="Waiting one day before checking the status again.",
+        facts={"authorization": auth},
         ends_turn="wait",
         wakeup={"events": [], "due_at": due.isoformat()},
     )
@@ -241,6 +243,7 @@ def _status(ctx: ToolContext, args: NoArgs) -> ToolResult:
     auth = _auth(ctx.facts)
     result = ctx.backends.payer.status(ctx.task_id, auth["reference_number"])
     auth["status_checks"] = auth.get("status_checks", 0) + 1
+    auth["checked_since_wait"] = True
     if result.status != "in_review":
         auth.update({"status": result.status, "status_at": ctx.now().isoformat()})
         if result.denial_reason:
@@ -391,7 +394,9 @@ def caller_tools(facts: Mapping[str, Any]) -> list[Tool]:
             NoArgs,
             True,
             _wait_for_payer,
-            lambda f: not on_call and status == "in_review",
+            lambda f: (
+                not on_call and status == "in_review" and auth.get("checked_since_wait", True)
+            ),
         ),
         Tool(
             "check_authorization_status",
@@ -402,6 +407,7 @@ def caller_tools(facts: Mapping[str, Any]) -> list[Tool]:
             lambda f: (
                 not on_call
                 and status == "in_review"
+                and not auth.get("checked_since_wait", True)
                 and auth.get("status_checks", 0) < MAX_STATUS_CHECKS
             ),
         ),

@@ -27,8 +27,14 @@ SEND = Tool("request_consent", "Ask for consent.", SendArgs, False, _run)
 
 
 def _decide(model: ScriptedModel | FunctionModel, tools: list[Tool]):
-    return decide(model, role="borrower_qualifier", system="You qualify borrowers.",
-                  observation="Consent: not asked.", tools=tools, task_id="t-1")
+    return decide(
+        model,
+        role="borrower_qualifier",
+        system="You qualify borrowers.",
+        observation="Consent: not asked.",
+        tools=tools,
+        task_id="t-1",
+    )
 
 
 def test_single_action_without_arguments_is_forced_without_a_model_call() -> None:
@@ -66,8 +72,9 @@ def test_invalid_json_is_sent_back_once_with_the_error() -> None:
 
 
 def test_second_invalid_answer_raises_action_error_naming_role_model_and_answer() -> None:
-    model = ScriptedModel([{"action": "fly_to_moon"}, {"action": "request_consent",
-                                                        "channel": "pigeon"}])
+    model = ScriptedModel(
+        [{"action": "fly_to_moon"}, {"action": "request_consent", "channel": "pigeon"}]
+    )
 
     with pytest.raises(ActionError) as raised:
         _decide(model, [WAIT, SEND])
@@ -83,7 +90,8 @@ def test_action_schema_is_one_branch_per_tool_with_constant_action() -> None:
     schema = action_schema([WAIT, SEND])
 
     assert [b["properties"]["action"] for b in schema["anyOf"]] == [
-        {"const": "wait_for_borrower"}, {"const": "request_consent"},
+        {"const": "wait_for_borrower"},
+        {"const": "request_consent"},
     ]
     assert schema["anyOf"][1]["required"] == ["action", "channel"]
     assert schema["anyOf"][1]["properties"]["channel"]["enum"] == ["sms", "email"]
@@ -113,8 +121,12 @@ def test_decide_without_actions_says_the_caller_must_end_the_turn() -> None:
     ("state", "limit", "value", "used"),
     [
         ({"steps": 5}, "max_steps", 5, 5),
-        ({"usage": {"a|m": {"model_calls": 2}, "b|m": {"model_calls": 1}}},
-         "max_model_calls", 3, 3),
+        (
+            {"usage": {"a|m": {"model_calls": 2}, "b|m": {"model_calls": 1}}},
+            "max_model_calls",
+            3,
+            3,
+        ),
         ({"usage": {"a|m": {"input_tokens": 90, "output_tokens": 20}}}, "max_tokens", 100, 110),
     ],
 )
@@ -130,6 +142,5 @@ def test_budget_names_the_limit_and_its_value(state, limit, value, used) -> None
 
 def test_budget_under_every_limit_passes() -> None:
     Budget(max_steps=5, max_model_calls=3, max_tokens=100).check(
-        {"steps": 4, "usage": {"a|m": {"model_calls": 2, "input_tokens": 50,
-                                       "output_tokens": 49}}}
+        {"steps": 4, "usage": {"a|m": {"model_calls": 2, "input_tokens": 50, "output_tokens": 49}}}
     )

@@ -36,7 +36,9 @@ def test_approved_mortgage_ends_with_loan_estimate(case_by_id, replies) -> None:
     assert outcome["dti"] == 0.4456
     assert outcome["ltv"] == 0.9385
     assert {d: e["status"] for d, e in state["facts"]["documents"].items()} == {
-        "paystub": "valid", "w2": "valid", "photo_id": "valid",
+        "paystub": "valid",
+        "w2": "valid",
+        "photo_id": "valid",
     }
     assert state["facts"]["income_figures"] == {
         "paystub": {"amount_usd": 2384.62, "period": "biweekly"}
@@ -66,7 +68,9 @@ def test_denied_mortgage_sends_adverse_action_with_reasons(case_by_id, replies) 
     assert outcome["reasons"] == ["Value or type of collateral not sufficient"]
     notice = episode.world.sent[-1][1]
     assert (notice.purpose, notice.channel, notice.recipient) == (
-        "adverse_action", "email", "borrower",
+        "adverse_action",
+        "email",
+        "borrower",
     )
     assert "Value or type of collateral not sufficient" in notice.body
     assert "Equal Credit Opportunity Act" in notice.body
@@ -98,11 +102,11 @@ def test_payer_call_transcript_masks_date_of_birth_and_member_id(case_by_id, rep
     episode = _replay("pa-0004", case_by_id, replies)
     case = case_by_id("pa-0004")
 
-    transcript = "\n".join(episode.state["facts"]["call"]["transcript"])
+    call = str(episode.state["facts"]["call"])
     timeline = str(episode.state["timeline"])
-    assert "date_of_birth = ****" in transcript
+    assert "caller: icd10 = M17.11" in call
     for secret in (case.patient.member_id, case.patient.date_of_birth.isoformat()):
-        assert secret not in transcript
+        assert secret not in call
         assert secret not in timeline
 
 
@@ -124,8 +128,15 @@ def test_pended_request_faxes_clinical_notes(case_by_id, replies) -> None:
     fax = episode.world.sent[1][1]
     assert fax.address == case.payer.fax
     assert outcome["reference_number"] in fax.body
-    assert state["tools_called"].count("check_authorization_status") == 3
+    # After the fax the caller alternates a day's wait and a status check (both forced).
+    assert state["tools_called"][-6:] == [
+        "wait_for_payer",
+        "check_authorization_status",
+        "wait_for_payer",
+        "check_authorization_status",
+        "notify_patient",
+        "close_authorization",
+    ]
     # Two days of payer review after the fax, on the virtual clock.
     assert (episode.ended_at - episode.started_at).days == 2
     assert score(episode).completed
-

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from teammates.models.client import ChatRequest, FunctionModel
+from teammates.models.client import ChatModel, ChatRequest, FunctionModel
+from teammates.models.spec import ModelSpec, Price
 
 PREFERENCE = (
     "classify",
@@ -120,7 +121,9 @@ def fill(branch: dict[str, Any]) -> dict[str, Any]:
         elif "enum" in prop:
             values[name] = prop["enum"][0]
         elif prop.get("type") == "string":
-            values[name] = "Hello, this is your loan team. Please send the requested document."
+            values[name] = (
+                "Hello, this is your team. Here is what we need from you and what happens next."
+            )
         elif prop.get("type") in ("integer", "number"):
             values[name] = 0
         elif prop.get("type") == "boolean":
@@ -173,3 +176,22 @@ def _issued(text: str) -> str:
 def careful_model(name: str = "careful") -> FunctionModel:
     """A `FunctionModel` driven by `answer`."""
     return FunctionModel(answer, name=name)
+
+
+def careful_spec(
+    name: str = "careful", input_price: float = 1.0, output_price: float = 2.0
+) -> ModelSpec:
+    """A registry-style spec for the careful model, priced per token so costs are known."""
+    return ModelSpec(
+        name=name,
+        provider="scripted",
+        model=name,
+        price=Price(
+            input_usd_per_million_tokens=input_price, output_usd_per_million_tokens=output_price
+        ),
+    )
+
+
+def careful_factory(spec: ModelSpec) -> ChatModel:
+    """A model factory for `EvalConfig` that answers every spec with the careful policy."""
+    return careful_model(spec.name)

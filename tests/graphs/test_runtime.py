@@ -63,8 +63,9 @@ class CrashAfterRecording(Outbox):
         super().__init__(path)
         self.purpose = purpose
 
-    def send(self, task_id: str, key: str, message: OutboundMessage,
-             channels: Any) -> tuple[DeliveryReceipt, bool]:
+    def send(
+        self, task_id: str, key: str, message: OutboundMessage, channels: Any
+    ) -> tuple[DeliveryReceipt, bool]:
         result = super().send(task_id, key, message, channels)
         if message.purpose == self.purpose:
             raise ConnectionLost("process killed after the send was recorded")
@@ -72,8 +73,9 @@ class CrashAfterRecording(Outbox):
 
 
 def _runtime(models: ChatModel, world: SandboxWorld, checkpointer: Any, outbox: Outbox) -> Runtime:
-    graph = build_teammate({"default": models}, world, checkpointer, clock=world.clock,
-                           outbox=outbox)
+    graph = build_teammate(
+        {"default": models}, world, checkpointer, clock=world.clock, outbox=outbox
+    )
     return Runtime(graph, world.clock)
 
 
@@ -85,8 +87,9 @@ def _drive(runtime: Runtime, world: SandboxWorld, status: TaskStatus) -> TaskSta
         if status.outcome is not None:
             return status
         due = status.wakeup.get("due_at") if status.wakeup else None
-        moments = [m for m in (world.next_event_at(),
-                               datetime.fromisoformat(due) if due else None) if m]
+        moments = [
+            m for m in (world.next_event_at(), datetime.fromisoformat(due) if due else None) if m
+        ]
         clock.advance_to(max(min(moments), clock.now()))
         events = world.pop_due(clock.now())
         if due and datetime.fromisoformat(due) <= clock.now():
@@ -127,8 +130,14 @@ def test_crash_after_send_resumes_from_sqlite_without_texting_twice(
     assert status.outcome is not None and status.outcome["status"] == "loan_estimate"
     # The chosen action was replayed from the checkpoint, not asked for again.
     assert len(model.requests) == len(model.replies)
-    episode = Episode(case=case, state=state, world=world, started_at=start_time(case),
-                      ended_at=clock.now(), wall_seconds=0.0)
+    episode = Episode(
+        case=case,
+        state=state,
+        world=world,
+        started_at=start_time(case),
+        ended_at=clock.now(),
+        wall_seconds=0.0,
+    )
     assert score(episode).completed
 
 
@@ -199,8 +208,12 @@ def test_crash_decided_before_quiet_hours_is_blocked_and_recorded_on_resume(
 def test_reused_task_id_is_refused_and_saved_state_is_untouched(tmp_path, case_by_id) -> None:
     case = case_by_id("mtg-0011")
     world = SandboxWorld(case, VirtualClock(start_time(case)))
-    model = ScriptedModel([{"action": "classify", "job": "mortgage"},
-                           {"action": "request_consent", "channel": "email"}])
+    model = ScriptedModel(
+        [
+            {"action": "classify", "job": "mortgage"},
+            {"action": "request_consent", "channel": "email"},
+        ]
+    )
     config = {"configurable": {"thread_id": "mtg-0011"}}
 
     with open_checkpointer(tmp_path / "cp.db") as saver:
@@ -256,8 +269,9 @@ def test_unknown_role_in_build_teammate_names_it(case_by_id) -> None:
     world = SandboxWorld(case, VirtualClock(start_time(case)))
 
     with pytest.raises(ValueError) as raised:
-        build_teammate({"default": ScriptedModel([]), "underwriter": ScriptedModel([])}, world,
-                       None)
+        build_teammate(
+            {"default": ScriptedModel([]), "underwriter": ScriptedModel([])}, world, None
+        )
 
     assert str(raised.value).startswith("unknown role(s) ['underwriter'] in models; use [")
     assert "'default'" in str(raised.value)
@@ -265,8 +279,13 @@ def test_unknown_role_in_build_teammate_names_it(case_by_id) -> None:
 
 def test_bad_time_zone_is_refused_when_the_request_is_made() -> None:
     with pytest.raises(ValidationError) as raised:
-        ContactInfo(phone="+19155550101", email="a@example.com", time_zone="America/El_Paso_TX",
-                    consent=["sms"], preferred_channel="sms")
+        ContactInfo(
+            phone="+19155550101",
+            email="a@example.com",
+            time_zone="America/El_Paso_TX",
+            consent=["sms"],
+            preferred_channel="sms",
+        )
 
     assert "time_zone" in str(raised.value)
     assert "America/El_Paso_TX" in str(raised.value)

@@ -29,8 +29,9 @@ def _classify(job: str) -> dict[str, str]:
 def _runtime(case: Any, model: ScriptedModel, **kwargs: Any) -> tuple[Runtime, SandboxWorld]:
     clock = VirtualClock(start_time(case))
     world = SandboxWorld(case, clock)
-    graph = build_teammate({"default": model}, world, InMemorySaver(), clock=clock,
-                           outbox=Outbox(), **kwargs)
+    graph = build_teammate(
+        {"default": model}, world, InMemorySaver(), clock=clock, outbox=Outbox(), **kwargs
+    )
     return Runtime(graph, clock), world
 
 
@@ -41,10 +42,19 @@ def _runtime(case: Any, model: ScriptedModel, **kwargs: Any) -> tuple[Runtime, S
 def test_classification_routes_to_the_lead_specialist(case_by_id, case_id, job, specialist) -> None:
     case = case_by_id(case_id)
     model = ScriptedModel([_classify(job)])
-    settings = AgentSettings(models={"supervisor": model}, backends=SandboxWorld(case, VirtualClock(
-        start_time(case))), clock=VirtualClock(start_time(case)), outbox=Outbox())
-    state = {"task_id": "t-1", "request": request_for(case).model_dump(mode="json"),
-             "facts": {}, "steps": 0, "events": []}
+    settings = AgentSettings(
+        models={"supervisor": model},
+        backends=SandboxWorld(case, VirtualClock(start_time(case))),
+        clock=VirtualClock(start_time(case)),
+        outbox=Outbox(),
+    )
+    state = {
+        "task_id": "t-1",
+        "request": request_for(case).model_dump(mode="json"),
+        "facts": {},
+        "steps": 0,
+        "events": [],
+    }
 
     update = supervisor_node(settings)(state)
 
@@ -118,13 +128,18 @@ _STATUSES = (None, "working", "working_paused", "waiting", "handed_off", "done",
 
 @pytest.mark.parametrize("vertical", ["mortgage", "prior_auth"])
 def test_allowed_routes_never_offer_finish_without_an_outcome(vertical: str) -> None:
-    lead, helper = {"mortgage": ("borrower_qualifier", "document_collector"),
-                    "prior_auth": ("insurer_caller", "document_collector")}[vertical]
+    lead, helper = {
+        "mortgage": ("borrower_qualifier", "document_collector"),
+        "prior_auth": ("insurer_caller", "document_collector"),
+    }[vertical]
     for lead_status, helper_status, wakeup in itertools.product(
         _STATUSES, _STATUSES, (None, {"agent": lead, "events": ["message"]})
     ):
-        state = {"vertical": vertical, "wakeup": wakeup,
-                 "reports": {lead: {"status": lead_status}, helper: {"status": helper_status}}}
+        state = {
+            "vertical": vertical,
+            "wakeup": wakeup,
+            "reports": {lead: {"status": lead_status}, helper: {"status": helper_status}},
+        }
 
         routes = allowed_routes(state)
 
@@ -134,19 +149,27 @@ def test_allowed_routes_never_offer_finish_without_an_outcome(vertical: str) -> 
 
 
 def test_allowed_routes_with_an_outcome_are_only_finish() -> None:
-    state = {"vertical": "mortgage", "outcome": {"status": "loan_estimate"},
-             "reports": {"borrower_qualifier": {"status": "working"}}}
+    state = {
+        "vertical": "mortgage",
+        "outcome": {"status": "loan_estimate"},
+        "reports": {"borrower_qualifier": {"status": "working"}},
+    }
 
     assert allowed_routes(state) == ["finish"]
 
 
 def test_allowed_routes_follow_the_handoff() -> None:
     def routes(lead: str | None, helper: str | None, wakeup: bool = False) -> list[str]:
-        return allowed_routes({
-            "vertical": "mortgage", "wakeup": {"agent": "x"} if wakeup else None,
-            "reports": {"borrower_qualifier": {"status": lead},
-                        "document_collector": {"status": helper}},
-        })
+        return allowed_routes(
+            {
+                "vertical": "mortgage",
+                "wakeup": {"agent": "x"} if wakeup else None,
+                "reports": {
+                    "borrower_qualifier": {"status": lead},
+                    "document_collector": {"status": helper},
+                },
+            }
+        )
 
     assert routes(None, None) == ["borrower_qualifier"]
     assert routes("handed_off", None) == ["document_collector"]
@@ -158,8 +181,9 @@ def test_allowed_routes_follow_the_handoff() -> None:
 
 def test_budget_exhausted_at_the_supervisor_names_the_limit(case_by_id) -> None:
     case = case_by_id("mtg-0011")
-    model = ScriptedModel([_classify("mortgage"), {"action": "request_consent",
-                                                   "channel": "email"}])
+    model = ScriptedModel(
+        [_classify("mortgage"), {"action": "request_consent", "channel": "email"}]
+    )
 
     episode = run_case(case, {"default": model}, budget=Budget(max_steps=3))
 
@@ -175,8 +199,7 @@ def test_budget_exhausted_at_the_supervisor_names_the_limit(case_by_id) -> None:
 def test_budget_exhausted_inside_a_specialist_stops_before_the_model_call(case_by_id) -> None:
     model = ScriptedModel([_classify("mortgage")])
 
-    episode = run_case(case_by_id("mtg-0011"), {"default": model},
-                       budget=Budget(max_model_calls=1))
+    episode = run_case(case_by_id("mtg-0011"), {"default": model}, budget=Budget(max_model_calls=1))
 
     outcome = episode.state["outcome"]
     assert outcome["status"] == "budget_exhausted"

@@ -20,16 +20,31 @@ DENVER = "America/Denver"
 
 
 def _message(channel: Channel, recipient: str = "borrower") -> OutboundMessage:
-    return OutboundMessage(channel=channel, recipient=recipient,  # type: ignore[arg-type]
-                           address="+19155550101", body="Hi", purpose="credit_consent")
+    return OutboundMessage(
+        channel=channel,
+        recipient=recipient,  # type: ignore[arg-type]
+        address="+19155550101",
+        body="Hi",
+        purpose="credit_consent",
+    )
 
 
-def _check(channel: Channel, now: datetime, *, consent: list[Channel] | None = None,
-           opted_out: list[Channel] | None = None, recipient: str = "borrower",
-           time_zone: str = DENVER):
-    return check_send(_message(channel, recipient), now=now, time_zone=time_zone,
-                      consent=["sms", "voice", "email"] if consent is None else consent,
-                      opted_out=opted_out or [])
+def _check(
+    channel: Channel,
+    now: datetime,
+    *,
+    consent: list[Channel] | None = None,
+    opted_out: list[Channel] | None = None,
+    recipient: str = "borrower",
+    time_zone: str = DENVER,
+):
+    return check_send(
+        _message(channel, recipient),
+        now=now,
+        time_zone=time_zone,
+        consent=["sms", "voice", "email"] if consent is None else consent,
+        opted_out=opted_out or [],
+    )
 
 
 # 2022-04-01 is daylight time in Denver (UTC-6); 2022-01-14 is standard time (UTC-7).
@@ -100,11 +115,17 @@ def test_unknown_time_zone_is_a_setup_error_naming_the_value() -> None:
 def test_permitted_channels_at_night_leave_only_email() -> None:
     night = datetime(2022, 4, 2, 4, 0, tzinfo=UTC)  # 22:00 Denver
 
-    assert permitted_channels(("sms", "email", "voice"), now=night, time_zone=DENVER,
-                              consent=["sms", "voice"], opted_out=[]) == ["email"]
+    assert permitted_channels(
+        ("sms", "email", "voice"),
+        now=night,
+        time_zone=DENVER,
+        consent=["sms", "voice"],
+        opted_out=[],
+    ) == ["email"]
     day = datetime(2022, 4, 1, 16, 0, tzinfo=UTC)
-    assert permitted_channels(("sms", "email", "voice"), now=day, time_zone=DENVER,
-                              consent=["voice"], opted_out=["email"]) == ["voice"]
+    assert permitted_channels(
+        ("sms", "email", "voice"), now=day, time_zone=DENVER, consent=["voice"], opted_out=["email"]
+    ) == ["voice"]
 
 
 def test_next_calling_window_and_next_morning_in_local_time() -> None:

@@ -15,9 +15,13 @@ from teammates.tools.messaging import send_message, sms_segments
 from teammates.tools.mortgage import qualifier_tools
 from teammates.tools.outbox import Outbox
 
-CONTACT = ContactInfo(phone="+19155550101", email="ana.sampleton@example.com",
-                      time_zone="America/Denver", consent=["sms", "email"],
-                      preferred_channel="sms")
+CONTACT = ContactInfo(
+    phone="+19155550101",
+    email="ana.sampleton@example.com",
+    time_zone="America/Denver",
+    consent=["sms", "email"],
+    preferred_channel="sms",
+)
 
 
 class Recorder:
@@ -33,27 +37,52 @@ class Recorder:
 
 def _request() -> TaskRequest:
     return TaskRequest(
-        task_id="t-1", text="Originate this loan.",
+        task_id="t-1",
+        text="Originate this loan.",
         mortgage=MortgageApplication(
-            borrower_name="Ana Sampleton", ssn="900-12-3456", date_of_birth=date(1980, 1, 2),
-            employment="w2_employee", stated_annual_income_usd=80_000, contact=CONTACT,
-            loan_amount_usd=200_000, property_value_usd=250_000, purpose="purchase",
-            occupancy="principal_residence", state="TX", county_fips="48141",
+            borrower_name="Ana Sampleton",
+            ssn="900-12-3456",
+            date_of_birth=date(1980, 1, 2),
+            employment="w2_employee",
+            stated_annual_income_usd=80_000,
+            contact=CONTACT,
+            loan_amount_usd=200_000,
+            property_value_usd=250_000,
+            purpose="purchase",
+            occupancy="principal_residence",
+            state="TX",
+            county_fips="48141",
             application_date=date(2022, 4, 1),
         ),
     )
 
 
-def _context(now: datetime, channels: Recorder, outbox: Outbox, facts: dict[str, Any] | None = None,
-             step: int = 3) -> ToolContext:
-    return ToolContext(task_id="t-1", request=_request(), facts=facts or {},
-                       backends=SimpleNamespace(channels=channels),  # type: ignore[arg-type]
-                       clock=VirtualClock(now), outbox=outbox, step=step)
+def _context(
+    now: datetime,
+    channels: Recorder,
+    outbox: Outbox,
+    facts: dict[str, Any] | None = None,
+    step: int = 3,
+) -> ToolContext:
+    return ToolContext(
+        task_id="t-1",
+        request=_request(),
+        facts=facts or {},
+        backends=SimpleNamespace(channels=channels),  # type: ignore[arg-type]
+        clock=VirtualClock(now),
+        outbox=outbox,
+        step=step,
+    )
 
 
 def _sms() -> OutboundMessage:
-    return OutboundMessage(channel="sms", recipient="borrower", address=CONTACT.phone,
-                           body="Please send your paystub.", purpose="document_request:paystub")
+    return OutboundMessage(
+        channel="sms",
+        recipient="borrower",
+        address=CONTACT.phone,
+        body="Please send your paystub.",
+        purpose="document_request:paystub",
+    )
 
 
 def test_text_at_night_is_refused_as_a_compliance_event_and_never_reaches_the_channel() -> None:
@@ -74,10 +103,12 @@ def test_text_at_night_is_refused_as_a_compliance_event_and_never_reaches_the_ch
 
 def test_request_consent_tool_blocked_after_sms_opt_out_keeps_consent_unasked() -> None:
     channels, outbox = Recorder(), Outbox()
-    tool = next(t for t in qualifier_tools("w2_employee", ["paystub"]) if
-                t.name == "request_consent")
-    ctx = _context(datetime(2022, 4, 1, 16, 0, tzinfo=UTC), channels, outbox,
-                   facts={"opt_outs": ["sms"]})
+    tool = next(
+        t for t in qualifier_tools("w2_employee", ["paystub"]) if t.name == "request_consent"
+    )
+    ctx = _context(
+        datetime(2022, 4, 1, 16, 0, tzinfo=UTC), channels, outbox, facts={"opt_outs": ["sms"]}
+    )
 
     result = tool.run(ctx, tool.args.model_validate({"channel": "sms"}))
 
@@ -134,8 +165,13 @@ def test_sms_segments_follow_gsm7_concatenation() -> None:
 
 def test_opt_out_reply_is_recorded_and_honoured_at_once() -> None:
     events = [
-        InboundEvent(kind="message", at="2022-04-01T16:05:00+00:00", channel="sms",
-                     party="borrower", body="Stop please"),
+        InboundEvent(
+            kind="message",
+            at="2022-04-01T16:05:00+00:00",
+            channel="sms",
+            party="borrower",
+            body="Stop please",
+        ),
     ]
 
     updates, messages, compliance = take_in({"opt_outs": ["voice"]}, events)
@@ -147,19 +183,27 @@ def test_opt_out_reply_is_recorded_and_honoured_at_once() -> None:
     assert compliance[0].detail == "borrower revoked consent on sms"
     assert messages[0]["body"] == "Stop please"
     # The very next text is refused, whoever sends it.
-    ctx = _context(datetime(2022, 4, 1, 16, 6, tzinfo=UTC), Recorder(), Outbox(),
-                   facts={**updates})
+    ctx = _context(datetime(2022, 4, 1, 16, 6, tzinfo=UTC), Recorder(), Outbox(), facts={**updates})
     result = send_message(ctx, _sms(), CONTACT, "request_document")
     assert [e.rule for e in result.compliance] == ["opted_out"]
 
 
 def test_yes_gives_credit_consent_only_when_asked_and_stop_never_does() -> None:
     def reply(body: str) -> list[InboundEvent]:
-        return [InboundEvent(kind="message", at="2022-04-01T16:05:00+00:00", channel="email",
-                             party="borrower", body=body)]
+        return [
+            InboundEvent(
+                kind="message",
+                at="2022-04-01T16:05:00+00:00",
+                channel="email",
+                party="borrower",
+                body=body,
+            )
+        ]
 
-    assert take_in({"credit_consent": "requested"}, reply("Yes, go ahead"))[0][
-        "credit_consent"] == "given"
+    assert (
+        take_in({"credit_consent": "requested"}, reply("Yes, go ahead"))[0]["credit_consent"]
+        == "given"
+    )
     assert "credit_consent" not in take_in({}, reply("Yes"))[0]
     stop = take_in({"credit_consent": "requested"}, reply("STOP"))[0]
     assert "credit_consent" not in stop
