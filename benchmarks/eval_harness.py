@@ -168,7 +168,14 @@ def _write(path: Path, figures: dict[str, Any]) -> None:
         "and waiting for the GIL). Target: actual / ideal <= 1.2.\n\n"
         f"| figure | value |\n| --- | --- |\n{rows}\n\n"
         f"Measured on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
-        f"{time.strftime('%Y-%m-%d')}.\n",
+        f"{time.strftime('%Y-%m-%d')}.\n\n"
+        "Reading: trials run on threads, so the harness's own Python work per call (the "
+        "LangGraph step and its checkpoint, the sandbox, the HTTP client, scoring) is "
+        "serialized by the GIL however many workers wait on the model. When that work times "
+        "the calls approaches the ideal time, the ratio rises above 1 whatever the "
+        "concurrency; on a 2-CPU machine the fake server's process competes for the same "
+        "cores. Trials on processes instead of threads would lift that bound (not done; see "
+        "the runner's docstring).\n",
         encoding="utf-8",
     )
 

@@ -5,6 +5,11 @@ crash loses only the trials in flight, and running again into the same folder sk
 trials already there. A trial whose model fails after its retries is recorded with failure
 `error` and the run goes on. Ctrl-C stops the trials in flight at their next model call and
 keeps every finished one.
+
+Limitation: trials run on threads. Their model calls overlap, but the harness's own Python work
+(graph steps, checkpoints, the sandbox, scoring: about 10 ms per model call on one core) is
+serialized by the GIL, which bounds the speed-up on fast models; see
+`benchmarks/RESULTS.md`. Trials on processes would lift the bound.
 """
 
 from __future__ import annotations
@@ -174,6 +179,8 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> list[TrialRe
         console.print(f"resuming: {len(done)} trial(s) already in {results_path}, "
                       f"{len(plan)} to run")  # fmt: skip
 
+    if config.replay_from is None:
+        _check_local_models_installed(config)
     stop = threading.Event()
     arms = {a.name: _Arm(a, config, stop) for a in {p[0].name: p[0] for p in plan}.values()}
     check = ReplayCheck()
@@ -359,6 +366,21 @@ def _one_request_per_server(model: ChatModel) -> ChatModel:
     with _server_locks_guard:
         lock = _server_locks.setdefault(server, threading.Lock())
     return _OneAtATime(model, lock)
+
+
+def _check_local_models_installed(config: EvalConfig) -> None:
+    """Fail before the first trial, not in every trial, when a local model is not installed."""
+    from teammates.models.install import INSTALL_COMMAND, model_cache_dir
+
+    specs = [s for a in config.assignments for s in a.specs.values()]
+    specs += [config.judge] if config.judge is not None else []
+    for spec in specs:
+        local = spec.provider == "local" and spec.base_url is None and spec.gguf_file
+        if local and not (model_cache_dir() / local).is_file():
+            raise ValueError(
+                f"local model {spec.name!r} is not installed; run `{INSTALL_COMMAND} "
+                f"{spec.name}` (or pass a running server: {spec.name}:base_url=URL)"
+            )
 
 
 def _last_state(saver: InMemorySaver, task_id: str) -> dict[str, Any]:

@@ -127,8 +127,10 @@ class OpenAIChatModel:
                             f"${self._spec.api_key_env}, which is not set; export it first"
                         )
                     headers["Authorization"] = f"Bearer {key}"
+                loopback = httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1")
                 self._client = httpx.Client(
                     base_url=base_url.rstrip("/"),
+                    trust_env=not loopback,
                     headers=headers,
                     timeout=self._timeout,
                     transport=self._transport,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +12,7 @@ from teammates.tools.application import MortgageApplication, TaskRequest
 from teammates.tools.backends import OutboundMessage, UnderwritingPackage
 from teammates.tools.base import NoArgs, Tool, ToolContext, ToolResult
 from teammates.tools.checklists import mortgage_checklist
+from teammates.tools.compliance import next_morning
 from teammates.tools.messaging import send_message
 from teammates.tools.underwriting import (
     NOTE_RATE,
@@ -19,6 +20,9 @@ from teammates.tools.underwriting import (
     principal_and_interest,
     qualify,
 )
+
+CONSENT_REMINDER_GAP = timedelta(hours=20)
+"""How long an unanswered consent request stands before it may be sent again."""
 
 INCOME_DOCUMENTS = {
     "w2_employee": ["paystub"],
@@ -86,16 +90,18 @@ def _request_consent(ctx: ToolContext, args: ConsentArgs) -> ToolResult:
     result = send_message(ctx, message, app.contact, "request_consent")
     if not result.compliance:
         result.facts["credit_consent"] = "requested"
+        result.facts["consent_requested_at"] = ctx.now().isoformat()
         result.observation += " Waiting for the borrower's YES."
     return result
 
 
 def _wait_for_borrower(ctx: ToolContext, args: NoArgs) -> ToolResult:
-    due = ctx.now().timestamp() + 24 * 3600
+    app = application(ctx.request)
+    due = next_morning(ctx.now() + CONSENT_REMINDER_GAP, app.contact.time_zone)
     return ToolResult(
         observation="Waiting for the borrower.",
         ends_turn="wait",
-        wakeup={"events": ["message", "document"], "due_at": _iso(ctx, due)},
+        wakeup={"events": ["message", "document"], "due_at": due.isoformat()},
     )
 
 
@@ -302,14 +308,27 @@ def _income_docs_unread(facts: Mapping[str, Any], employment: str) -> list[str]:
     return [d for d in INCOME_DOCUMENTS[employment] if d not in read]
 
 
-def qualifier_tools(employment: str, checklist: list[str]) -> list[Tool]:
-    """The qualifier's tools, with guards for this borrower's employment and checklist."""
+def qualifier_tools(
+    employment: str, checklist: list[str], now: datetime | None = None
+) -> list[Tool]:
+    """The qualifier's tools, with guards for this borrower's employment and checklist.
+
+    A consent request unanswered for `CONSENT_REMINDER_GAP` may be sent again (the borrower
+    may not read that channel); until then the qualifier can only wait.
+    """
+
+    def ask_again(f: Mapping[str, Any]) -> bool:
+        asked = f.get("consent_requested_at")
+        if now is None or not isinstance(asked, str):
+            return False
+        return now - datetime.fromisoformat(asked) >= CONSENT_REMINDER_GAP
 
     def consent_open(f: Mapping[str, Any]) -> bool:
-        return f.get("credit_consent") is None
+        consent = f.get("credit_consent")
+        return consent is None or (consent == "requested" and ask_again(f))
 
     def consent_pending(f: Mapping[str, Any]) -> bool:
-        return f.get("credit_consent") == "requested"
+        return f.get("credit_consent") == "requested" and not ask_again(f)
 
     def can_pull(f: Mapping[str, Any]) -> bool:
         return f.get("credit_consent") == "given" and "credit" not in f
