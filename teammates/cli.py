@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from teammates.evals.cases import MortgageCase, PriorAuthCase
+from teammates.evals.splittest import command as split_test
 
 console = Console(soft_wrap=True)
 
@@ -284,6 +285,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default=str(DATASETS))
     build.add_argument("--seed", type=int, default=2022)
     build.set_defaults(func=cmd_datasets_build)
+
+    split_test.add_parser(sub)
 
     models = sub.add_parser("models", help="the model registry and local models").add_subparsers(
         dest="action", required=True
