@@ -50,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             checkpointer=saver,
             seed=args.seed,
             task_id=f"{args.case}-run-{args.seed}-{_stamp()}",
+            durability="sync",
         )
     start = episode.started_at
     for line in episode.state.get("timeline", []):

@@ -15,7 +15,7 @@ from teammates.agents.budget import Budget
 from teammates.evals.cases import MortgageCase, PriorAuthCase
 from teammates.evals.world import SandboxWorld
 from teammates.graphs.builder import build_teammate
-from teammates.graphs.runtime import Runtime, TaskStatus
+from teammates.graphs.runtime import Durability, Runtime, TaskStatus
 from teammates.models.client import ChatModel
 from teammates.tools.application import (
     ContactInfo,
@@ -133,6 +133,7 @@ def run_case(
     temperature: float = 0.0,
     budget: Budget | None = None,
     task_id: str | None = None,
+    durability: Durability = "exit",
 ) -> Episode:
     """Replay `case` until the task settles, the horizon passes, or nothing is left to wait for."""
     from langgraph.checkpoint.memory import InMemorySaver
@@ -150,7 +151,7 @@ def run_case(
         temperature=temperature,
         seed=seed,
     )
-    runtime = Runtime(graph, clock)
+    runtime = Runtime(graph, clock, durability=durability)
     request = request_for(case, task_id)
     horizon = clock.now() + timedelta(days=case.expected.deadline_days + HORIZON_MARGIN_DAYS)
     status = runtime.submit(request)

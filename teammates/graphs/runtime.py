@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
@@ -16,6 +16,11 @@ from teammates.tools.clock import Clock
 from teammates.tools.events import InboundEvent
 
 log = logging.getLogger(__name__)
+
+Durability = Literal["sync", "async", "exit"]
+"""When checkpoints are written: before each next step (`sync`, the production default, so a
+crash loses nothing), alongside it (`async`), or once per invocation (`exit`, for sandbox
+replays where a crashed trial is simply run again)."""
 
 RECURSION_LIMIT = 2000
 """Graph steps one invocation may take; the task budget stops runaway work long before."""
@@ -47,9 +52,11 @@ class Runtime:
         *,
         wakeups: WakeupStore | None = None,
         webhook: WebhookSender | None = None,
+        durability: Durability = "sync",
     ) -> None:
         self.graph = graph
         self.clock = clock
+        self.durability: Durability = durability
         self.wakeups = wakeups or WakeupStore()
         self.webhook = webhook
 
@@ -71,7 +78,7 @@ class Runtime:
             "steps": 0,
             "events": [],
         }
-        self.graph.invoke(initial, self._config(request.task_id))
+        self.graph.invoke(initial, self._config(request.task_id), durability=self.durability)
         return self._after(request.task_id)
 
     def deliver(self, task_id: str, events: list[InboundEvent]) -> TaskStatus:
@@ -84,7 +91,11 @@ class Runtime:
             snapshot = self.graph.get_state(self._config(task_id))
         if snapshot.values.get("outcome"):
             return self._after(task_id)
-        self.graph.invoke({"events": [e.model_dump() for e in events]}, self._config(task_id))
+        self.graph.invoke(
+            {"events": [e.model_dump() for e in events]},
+            self._config(task_id),
+            durability=self.durability,
+        )
         return self._after(task_id)
 
     def resume(self, task_id: str) -> TaskStatus:
@@ -92,7 +103,7 @@ class Runtime:
         snapshot = self.graph.get_state(self._config(task_id))
         if snapshot.next:
             log.info("task resumed from checkpoint", extra={"task_id": task_id})
-            self.graph.invoke(None, self._config(task_id))
+            self.graph.invoke(None, self._config(task_id), durability=self.durability)
         return self._after(task_id)
 
     def fire_due(self) -> list[TaskStatus]:

@@ -4,7 +4,7 @@ The mortgage control takes real 2022 Texas HMDA applications (the lenders' own d
 originated or denied) and adds what HMDA's sample lacks: applications that were withdrawn or
 closed for incompleteness, days to outcome and cost, from published industry figures. The
 prior-authorization control is generated from published rates only. Every figure below is an
-assumption to verify at the source named beside it; `datasets/README_human_control.md` lists
+assumption to verify at the source named beside it; `datasets/README.md` (Human-control data) lists
 them all.
 
 Each row records its arm explicitly (`arm=human`): the control is the human team's own book of

@@ -1,7 +1,7 @@
 """One task's outcome in the split test, and the ways to read a whole arm of them.
 
-Human-arm outcomes come from a CSV file (see `datasets/README_human_control.md`) or from Python
-objects; agent-arm outcomes come from the eval runner's `TrialResult`s.
+Human-arm outcomes come from a CSV file (see "Human-control data" in `datasets/README.md`) or
+from Python objects; agent-arm outcomes come from the eval runner's `TrialResult`s.
 """
 
 from __future__ import annotations
