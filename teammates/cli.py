@@ -12,8 +12,10 @@ from rich.console import Console
 
 from teammates.evals.cases import MortgageCase, PriorAuthCase
 from teammates.evals.splittest import command as split_test
+from teammates.models.client import ModelCallError
+from teammates.models.install import LocalModelError
 
-console = Console(soft_wrap=True)
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 
 DATASETS = Path(__file__).resolve().parent.parent / "datasets"
 """The shipped recorded cases."""
@@ -24,7 +26,7 @@ def _find_case(case_id: str, cases_path: Path) -> MortgageCase | PriorAuthCase:
 
     cases = {c.case_id: c for c in load_cases(cases_path)}
     if case_id not in cases:
-        close = [c for c in cases if c.startswith(case_id[:3])][:8]
+        close = [c for c in cases if c.startswith(case_id[:3])][:8] or sorted(cases)[:8]
         raise SystemExit(
             f"error: no case {case_id!r} in {cases_path}; some ids: {', '.join(close)}"
         )
@@ -311,9 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         return 2
+    except (ModelCallError, LocalModelError) as exc:
+        console.print(f"[red]the run failed:[/] {exc}", markup=True, highlight=False)
+        return 3
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def _request(doc_type: str) -> dict[str, Any]:
 def _review(doc_type: str, name: str, issued_on: str) -> list[dict[str, Any]]:
     return [
         {"action": "review_document", "document_id": f"doc-{doc_type}-1"},
-        {"doc_type": doc_type, "person_name": name, "issued_on": issued_on},
+        {"doc_type": doc_type, "names": [name], "issued_on": issued_on},
     ]
 
 

@@ -20,7 +20,14 @@ from teammates.tools.base import Tool
 
 
 class ActionError(RuntimeError):
-    """The model's answer was not a valid action, twice in a row."""
+    """The model's answer was not a valid action, twice in a row.
+
+    It carries the usage of the failed calls, which are paid for all the same.
+    """
+
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,8 @@ def decide(
             if attempt == 1:
                 raise ActionError(
                     f"{role}: model {model.spec.name!r} gave no valid action twice; "
-                    f"last answer {reply.text[:200]!r}: {exc}"
+                    f"last answer {reply.text[:200]!r}: {exc}",
+                    usage,
                 ) from exc
             messages = [
                 *messages,

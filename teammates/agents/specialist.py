@@ -133,6 +133,7 @@ def _turn_over(spec: Specialist, state: TaskState) -> bool:
         "handed_off",
         "done",
         "working_paused",
+        "stuck",
     )
 
 
@@ -155,7 +156,7 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         if spec.permitted_channels is not None:
             offered = narrow_channels(offered, spec.permitted_channels(request, facts, now))
         if not offered:
-            return _end_turn(spec, request, facts, "working", "nothing to do now")
+            return _end_turn(spec, request, facts, "stuck", "nothing to do now")
         model = settings.model_for(spec.name)
         observation = spec.observe(request, facts, settings.clock.now())
         last = report.get("last_observation")
@@ -176,6 +177,7 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
             log.warning("invalid action", extra={"task_id": state["task_id"], "role": spec.name})
             return {
                 "steps": 1,
+                "usage": usage_update(spec.name, model, exc.usage),
                 "reports": {spec.name: {**report, "last_observation": f"Invalid action: {exc}"}},
                 "timeline": [_line(settings, spec.name, "invalid_action", str(exc)[:160])],
             }
@@ -219,7 +221,9 @@ def _nodes(spec: Specialist, settings: AgentSettings) -> tuple[Any, Any]:
         try:
             result = tool.run(ctx, args)
         except ActionError as exc:
-            return _failed(spec, settings, state, tool.name, str(exc))
+            failed = _failed(spec, settings, state, tool.name, str(exc))
+            failed["usage"] = usage_update(spec.name, model, exc.usage)
+            return failed
         log.info(
             "agent step",
             extra={"task_id": state["task_id"], "role": spec.name, "tool": tool.name},
@@ -260,7 +264,8 @@ def extract(
             if attempt == 1:
                 raise ActionError(
                     f"{role}: model {model.spec.name!r} could not extract "
-                    f"{shape.__name__} twice: {exc.errors()[0]['msg']}"
+                    f"{shape.__name__} twice: {exc.errors()[0]['msg']}",
+                    usage,
                 ) from exc
             messages = [
                 *messages,

@@ -42,6 +42,7 @@ from teammates.evals.cases import (
     Service,
 )
 from teammates.tools.checklists import mortgage_checklist
+from teammates.tools.payer import DATA_ELEMENTS
 from teammates.tools.underwriting import housing_payment
 
 HMDA_FILE = "hmda_tx_2022_sample.csv"
@@ -1327,19 +1328,7 @@ _IVR_LABELS = {
     "pharmacy": "For pharmacy and prescription drug coverage",
     "other": "For all other questions, or to repeat these options",
 }
-_ELEMENTS = (
-    "npi",
-    "tax_id",
-    "member_id",
-    "patient_name",
-    "date_of_birth",
-    "cpt",
-    "icd10",
-    "date_of_service",
-    "place_of_service",
-    "units",
-    "urgency",
-)
+_ELEMENTS = DATA_ELEMENTS
 _SKIPPABLE_ELEMENTS = ("tax_id", "place_of_service", "units")
 
 

@@ -11,8 +11,9 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 # Defined in tools (the lowest layer) and re-exported here.
 from teammates.tools.checklists import DocumentType as DocumentType  # noqa: PLC0414
@@ -20,6 +21,10 @@ from teammates.tools.checklists import Employment as Employment  # noqa: PLC0414
 
 Channel = Literal["sms", "email", "voice", "fax"]
 """A channel a message can travel on."""
+
+
+CASE_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+"""Case ids become task and thread ids: letters, digits, dot, dash and underscore only."""
 
 
 class _Strict(BaseModel):
@@ -59,6 +64,15 @@ class Contact(_Strict):
     """Channels the person never answers on; a collector must switch away from them."""
     opt_out_reply: str | None = None
     """If set, the person answers the first text with this word (e.g. "STOP")."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("not an IANA time zone; use e.g. 'America/Chicago'") from exc
+        return value
 
 
 class HeldDocument(_Strict):
@@ -155,7 +169,7 @@ class MortgageExpectation(_Strict):
 class MortgageCase(_Strict):
     """A mortgage origination job, from application to Loan Estimate or adverse action."""
 
-    case_id: str
+    case_id: str = Field(pattern=CASE_ID_PATTERN, max_length=64)
     """Stable id, e.g. `mtg-0007`."""
     vertical: Literal["mortgage"] = "mortgage"
     """Discriminator."""
@@ -294,7 +308,7 @@ class PriorAuthExpectation(_Strict):
 class PriorAuthCase(_Strict):
     """A prior authorization job for one service."""
 
-    case_id: str
+    case_id: str = Field(pattern=CASE_ID_PATTERN, max_length=64)
     """Stable id, e.g. `pa-0003`."""
     vertical: Literal["prior_auth"] = "prior_auth"
     """Discriminator."""
@@ -346,7 +360,7 @@ def parse_case(line: str, *, where: str = "<string>") -> MortgageCase | PriorAut
         return _CASE.validate_python(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"field {_field_path(err['loc'])!r}: {err['msg']} (got {err.get('input')!r})"
+            f"field {_field_path(err['loc'])!r}: {err['msg']}{_got(err.get('input'))}"
             for err in exc.errors()
         )
         raise CaseFileError(f"{where}: case {case_id!r}: {problems}") from exc
@@ -359,6 +373,13 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _got(value: object) -> str:
+    """The offending value, for scalars only: a whole object could hold personal data."""
+    if isinstance(value, dict | list):
+        return ""
+    return f" (got {str(value)[:60]!r})"
+
+
 def load_cases(path: Path) -> list[MortgageCase | PriorAuthCase]:
     """Load every case of a JSONL file, or of all `*.jsonl` files in a folder."""
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
@@ -369,7 +390,13 @@ def load_cases(path: Path) -> list[MortgageCase | PriorAuthCase]:
     cases: list[MortgageCase | PriorAuthCase] = []
     seen: set[str] = set()
     for file in files:
-        for number, line in enumerate(file.read_text().splitlines(), start=1):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CaseFileError(
+                f"{file.name}: not UTF-8 text (byte {exc.start}); save the case file as UTF-8"
+            ) from exc
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             case = parse_case(line, where=f"{file.name}:{number}")

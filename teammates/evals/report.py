@@ -413,7 +413,7 @@ def _left_out_note(left_out: Sequence[AssignmentSummary]) -> str:
 def render_summary_table(summaries: Sequence[AssignmentSummary]) -> Table:
     """A terminal table of the summaries, for `rich.console.Console().print`."""
     table = Table(title="Cost per completed task (95% intervals)")
-    table.add_column("assignment", style="bold")
+    table.add_column("assignment", style="bold", no_wrap=True, min_width=18)
     table.add_column("completed", justify="right")
     table.add_column("completion", justify="right")
     table.add_column("cost / completed", justify="right")

@@ -127,6 +127,14 @@ class EvalConfig:
             )
         if self.record and self.replay_from is not None:
             raise ValueError("record and replay exclude each other; a replay calls no model")
+        names = [a.name for a in self.assignments]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"model assignment(s) {twice} given twice; pass each --model once")
+        if self.temperature < 0:
+            raise ValueError(f"temperature={self.temperature} is negative; use 0 or more")
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise ValueError(f"--out {str(self.out_dir)!r} is a file; pass a folder")
         if not self.assignments or not self.cases:
             raise ValueError("an eval needs at least one model assignment and one case")
 

@@ -14,6 +14,7 @@ from teammates.evals.scoring import score
 from teammates.evals.world import SandboxWorld
 from teammates.models.spec import ModelSpec
 from teammates.tools.clock import VirtualClock
+from teammates.tools.privacy import mask
 
 ERROR_DETAIL_CHARS = 300
 """How much of an exception's message a failed trial keeps (never a stack trace)."""
@@ -46,7 +47,7 @@ def trial_result(
         trial=trial,
         completed=verdict.completed,
         failure=verdict.failure,
-        failure_detail=verdict.detail,
+        failure_detail=mask(verdict.detail) if verdict.detail else None,
         outcome=outcome.get("status"),
         cost=cost_breakdown(usage, fees, prices if prices is not None else channel_prices()),
         usage=usage,

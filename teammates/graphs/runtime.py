@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
@@ -21,6 +24,9 @@ Durability = Literal["sync", "async", "exit"]
 """When checkpoints are written: before each next step (`sync`, the production default, so a
 crash loses nothing), alongside it (`async`), or once per invocation (`exit`, for sandbox
 replays where a crashed trial is simply run again)."""
+
+TIMER_RETRY = timedelta(minutes=15)
+"""How long a task whose timer run failed (model down, backend error) waits before a retry."""
 
 RECURSION_LIMIT = 2000
 """Graph steps one invocation may take; the task budget stops runaway work long before."""
@@ -57,14 +63,28 @@ class Runtime:
         self.graph = graph
         self.clock = clock
         self.durability: Durability = durability
+        self._task_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
         self.wakeups = wakeups or WakeupStore()
         self.webhook = webhook
+
+    def _lock(self, task_id: str) -> threading.Lock:
+        """One lock per task: two workers never run the same thread at once in this process.
+
+        Note: across processes, a PostgreSQL deployment needs a row lock or a job queue per
+        task (not built; see README "Known limits")."""
+        with self._locks_guard:
+            return self._task_locks[task_id]
 
     def _config(self, task_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": task_id}, "recursion_limit": RECURSION_LIMIT}
 
     def submit(self, request: TaskRequest) -> TaskStatus:
         """Start a task; refuses an id already used, so nothing saved is overwritten."""
+        with self._lock(request.task_id):
+            return self._submit(request)
+
+    def _submit(self, request: TaskRequest) -> TaskStatus:
         if self.graph.get_state(self._config(request.task_id)).values:
             raise ValueError(
                 f"task_id={request.task_id!r} was already submitted; use a new id, or "
@@ -83,11 +103,15 @@ class Runtime:
 
     def deliver(self, task_id: str, events: list[InboundEvent]) -> TaskStatus:
         """Hand inbound events to a task and let it run until it sleeps or settles."""
+        with self._lock(task_id):
+            return self._deliver(task_id, events)
+
+    def _deliver(self, task_id: str, events: list[InboundEvent]) -> TaskStatus:
         snapshot = self.graph.get_state(self._config(task_id))
         if not snapshot.values:
             raise TaskNotFoundError(f"no task {task_id!r}; submit it first")
         if snapshot.next:
-            self.resume(task_id)
+            self._resume(task_id)
             snapshot = self.graph.get_state(self._config(task_id))
         if snapshot.values.get("outcome"):
             return self._after(task_id)
@@ -100,6 +124,10 @@ class Runtime:
 
     def resume(self, task_id: str) -> TaskStatus:
         """Continue a run that stopped mid-way (crash, deploy) from its last checkpoint."""
+        with self._lock(task_id):
+            return self._resume(task_id)
+
+    def _resume(self, task_id: str) -> TaskStatus:
         snapshot = self.graph.get_state(self._config(task_id))
         if snapshot.next:
             log.info("task resumed from checkpoint", extra={"task_id": task_id})
@@ -113,7 +141,16 @@ class Runtime:
         for task_id in self.wakeups.due(now):
             log.info("timer fired", extra={"task_id": task_id})
             event = InboundEvent(kind="timer", at=now.isoformat())
-            woken.append(self.deliver(task_id, [event]))
+            try:
+                woken.append(self.deliver(task_id, [event]))
+            except Exception as exc:  # one task's failure must not starve the others' timers
+                retry_at = now + TIMER_RETRY
+                log.warning(
+                    "timer run failed; retrying later",
+                    extra={"task_id": task_id, "error": type(exc).__name__,
+                           "retry_at": retry_at.isoformat()},
+                )  # fmt: skip
+                self.wakeups.postpone(task_id, retry_at)
         return woken
 
     def state(self, task_id: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from teammates.agents.state import TaskState
 from teammates.tools.application import TaskRequest
 from teammates.tools.base import NoArgs, Tool, ToolResult
 from teammates.tools.events import InboundEvent, take_in
+from teammates.tools.privacy import mask
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,13 @@ def take_in_events(state: TaskState, now: datetime) -> dict[str, Any]:
             result["wakeup"] = None
             result["reports"] = {agent: {**report, "status": "working"}}
     if events:
+        # Something happened in the world: a specialist that had nothing to do may have now.
+        stuck = {
+            name: {**report, "status": "working"}
+            for name, report in state.get("reports", {}).items()
+            if report.get("status") == "stuck"
+        }
+        result["reports"] = {**stuck, **result.get("reports", {})}
         result["timeline"] = [
             {
                 "at": e.at,
@@ -216,15 +224,21 @@ def _classify(
             role="supervisor",
             system=PROMPT,
             task_id=state["task_id"],
-            observation=f"Request: {request.text}",
+            observation=f"Request: {mask(request.text)}",
             tools=[tool],
             seed=settings.seed,
             temperature=settings.temperature,
         )
         job = decision.args.job  # type: ignore[attr-defined]
         update["usage"] = usage_update("supervisor", model, decision.usage)
-    except ActionError:
-        job = "unclear"
+    except ActionError as exc:
+        update["usage"] = usage_update("supervisor", model, exc.usage)
+        attached = [
+            name for name, form in (("mortgage", request.mortgage),
+                                    ("prior_auth", request.prior_auth)) if form is not None
+        ]  # fmt: skip
+        # The model could not say; a single attached application still says which job it is.
+        job = attached[0] if len(attached) == 1 else "unclear"
     question = (
         "Which job should we do: originate a mortgage, or get a prior authorization? Please "
         "say which and attach its application data."
@@ -250,7 +264,7 @@ def _classify(
 
 
 def _overview(state: Mapping[str, Any], request: TaskRequest) -> str:
-    lines = [f"Request: {request.text}", f"Job: {state.get('vertical')}"]
+    lines = [f"Request: {mask(request.text)}", f"Job: {state.get('vertical')}"]
     for name, report in state.get("reports", {}).items():
         lines.append(f"- {name}: {report.get('status')}")
     if state.get("wakeup"):

@@ -37,6 +37,13 @@ class WakeupStore:
                 (task_id, wakeup.get("due_at"), json.dumps(wakeup.get("events", []))),
             )
 
+    def postpone(self, task_id: str, due_at: datetime) -> None:
+        """Move a task's timer to `due_at` (after a failed run)."""
+        with self._lock:
+            self._db.execute(
+                "update wakeups set due_at = ? where task_id = ?", (due_at.isoformat(), task_id)
+            )
+
     def due(self, now: datetime) -> list[str]:
         """Tasks whose timer is due at `now`, earliest first."""
         with self._lock:

@@ -19,6 +19,7 @@ import httpx
 
 from teammates.models.spec import ModelSpec
 from teammates.models.usage import Usage
+from teammates.tools.privacy import mask
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +149,8 @@ class OpenAIChatModel:
                 last_error = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code == 200:
-                    return self._reply(response.json(), time.perf_counter() - started)
-                last_error = f"HTTP {response.status_code}: {response.text[:300]}"
+                    return self._reply(_json_body(response), time.perf_counter() - started)
+                last_error = f"HTTP {response.status_code}: {mask(response.text)[:300]}"
                 if response.status_code in (400, 401, 403, 404, 422):
                     break
             log.warning(
@@ -188,25 +189,44 @@ class OpenAIChatModel:
             body["tool_choice"] = {"type": "function", "function": {"name": "act"}}
         return body
 
-    def _reply(self, payload: dict[str, Any], seconds: float) -> ChatReply:
+    def _reply(self, payload: Any, seconds: float) -> ChatReply:
         try:
             message = payload["choices"][0]["message"]
             calls = message.get("tool_calls") or []
             text = calls[0]["function"]["arguments"] if calls else message.get("content") or ""
             usage = payload.get("usage") or {}
-        except (KeyError, IndexError, TypeError) as exc:
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
             raise ModelCallError(
-                f"model {self._spec.name!r} answered without choices[0].message: {payload!r:.300}"
+                f"model {self._spec.name!r} answered without choices[0].message: "
+                f"{mask(repr(payload))[:300]}"
             ) from exc
+        if not isinstance(text, str):
+            text = json.dumps(text)
         return ChatReply(
             text=text,
             usage=Usage(
-                input_tokens=int(usage.get("prompt_tokens", 0)),
-                output_tokens=int(usage.get("completion_tokens", 0)),
+                input_tokens=_count(usage, "prompt_tokens"),
+                output_tokens=_count(usage, "completion_tokens"),
                 model_calls=1,
                 compute_seconds=seconds,
             ),
         )
+
+
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ModelCallError(
+            f"the model server answered HTTP 200 with a body that is not JSON: "
+            f"{mask(response.text)[:200]!r}"
+        ) from exc
+
+
+def _count(usage: Any, key: str) -> int:
+    """A token count from the reply's `usage`; a missing or malformed one counts as 0."""
+    value = usage.get(key, 0) if isinstance(usage, dict) else 0
+    return int(value) if isinstance(value, int | float) and value >= 0 else 0
 
 
 _SCRIPTED = ModelSpec(name="scripted", provider="scripted", model="scripted")

@@ -14,11 +14,11 @@ class Price(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    input_usd_per_million_tokens: float | None = None
+    input_usd_per_million_tokens: float | None = Field(default=None, ge=0)
     """Hosted models: dollars per million prompt tokens."""
-    output_usd_per_million_tokens: float | None = None
+    output_usd_per_million_tokens: float | None = Field(default=None, ge=0)
     """Hosted models: dollars per million completion tokens."""
-    compute_usd_per_hour: float | None = None
+    compute_usd_per_hour: float | None = Field(default=None, ge=0)
     """Self-hosted models: dollars per hour of the serving machine."""
     source: str = "unknown"
     """Where the price came from (page or assumption)."""

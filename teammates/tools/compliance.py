@@ -46,11 +46,34 @@ class ComplianceEvent(BaseModel):
     """Whether a send was refused (False for a recorded revocation)."""
 
 
+ANYWHERE = ("stop", "unsubscribe", "revoke", "opt out", "optout", "quit")
+"""Opt-out words that revoke consent wherever they stand in a reply ("please stop")."""
+
+LEADING_ONLY = ("end", "cancel")
+"""Opt-out words common in ordinary replies ("by the end of the week"): they revoke consent when
+they stand alone or lead the reply."""
+
+REVOKING_PHRASES = (
+    "don t text", "do not text", "dont text", "don t contact", "do not contact", "dont contact",
+    "don t call", "do not call", "dont call", "no more texts", "no more messages",
+    "leave me alone", "remove me", "take me off",
+)  # fmt: skip
+"""Other reasonable ways of saying no (the FCC's 2024 order: any reasonable means)."""
+
+
 def is_opt_out(text: str) -> bool:
-    """Whether a reply revokes consent: an opt-out word standing alone or leading the reply."""
-    words = re.sub(r"[^a-z ]", " ", text.lower()).split()
-    joined = " ".join(words)
-    return any(joined == word or joined.startswith(word + " ") for word in OPT_OUT_WORDS)
+    """Whether a reply revokes consent.
+
+    Note: a reply that merely mentions stopping ("I stopped by the bank") is read as a
+    revocation; erring towards honouring a possible revocation is the compliant side.
+    """
+    joined = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+    padded = f" {joined} "
+    if any(f" {word} " in padded for word in ANYWHERE):
+        return True
+    if any(joined == word or joined.startswith(word + " ") for word in LEADING_ONLY):
+        return True
+    return any(f" {phrase} " in padded for phrase in REVOKING_PHRASES)
 
 
 def local_time(now: datetime, time_zone: str) -> datetime:

@@ -38,8 +38,8 @@ DOCUMENT_READING = (
     "account statement; profit_and_loss = profit and loss statement of a business; "
     "social_security_award_letter = Social Security benefit letter; pension_statement = "
     "pension benefit statement; photo_id = driver license, ID card or passport; "
-    "clinical_notes = a doctor's clinical or office note. Say which kind it is, the name of "
-    "the person it belongs to (not a company), and the date printed on it as YYYY-MM-DD. "
+    "clinical_notes = a doctor's clinical or office note. Say which kind it is, copy every "
+    "person's name printed on it, and the date printed on it as YYYY-MM-DD. "
     "Copy what is printed; do not guess."
 )
 
@@ -48,9 +48,9 @@ class DocumentFacts(BaseModel):
     """What a reviewer reads off a document; code decides whether it is acceptable."""
 
     doc_type: DocumentType = Field(description="what kind of document this is")
-    person_name: str = Field(
-        description="name of the person the document belongs to (employee, taxpayer, "
-        "beneficiary, license holder, patient), never a company"
+    names: list[str] = Field(
+        description="every person's name printed on the document (not company names)",
+        max_length=6,
     )
     issued_on: str = Field(description="the date on the document, as YYYY-MM-DD")
 
@@ -195,7 +195,7 @@ def validate(read: DocumentFacts, *, expected_name: str, as_of: date) -> str | N
         issued = date.fromisoformat(read.issued_on.strip()[:10])
     except ValueError:
         return f"no readable date ({read.issued_on!r})"
-    if not _same_person(read.person_name, expected_name):
+    if not any(_same_person(name, expected_name) for name in read.names):
         return "name on the document does not match the applicant"
     if issued > as_of + timedelta(days=30):
         return f"dated {issued}, after the application"

@@ -16,6 +16,9 @@ from teammates.tools.backends import Channels, DeliveryReceipt, OutboundMessage
 
 log = logging.getLogger(__name__)
 
+_PENDING = "pending"
+"""Receipt column of a send that is claimed but not yet confirmed by the channel."""
+
 _SCHEMA = """
 create table if not exists outbox (
     idempotency_key text primary key,
@@ -44,15 +47,28 @@ class Outbox:
             row = self._db.execute(
                 "select receipt from outbox where idempotency_key = ?", (key,)
             ).fetchone()
+            if row is None:
+                # Claim the key before sending, so a second worker on the same step backs off.
+                self._db.execute(
+                    "insert into outbox values (?, ?, ?, ?, ?)",
+                    (key, task_id, message.channel, message.purpose, _PENDING),
+                )
         if row is not None:
             log.info("outbox suppressed a repeat send", extra={"task_id": task_id, "key": key})
+            if row[0] == _PENDING:
+                return DeliveryReceipt(message_id=f"pending:{key}"), False
             return DeliveryReceipt.model_validate_json(row[0]), False
 
-        receipt = channels.send(task_id, message, key)
+        try:
+            receipt = channels.send(task_id, message, key)
+        except BaseException:
+            with self._lock:
+                self._db.execute("delete from outbox where idempotency_key = ?", (key,))
+            raise
         with self._lock:
             self._db.execute(
-                "insert or ignore into outbox values (?, ?, ?, ?, ?)",
-                (key, task_id, message.channel, message.purpose, receipt.model_dump_json()),
+                "update outbox set receipt = ? where idempotency_key = ?",
+                (receipt.model_dump_json(), key),
             )
         log.info(
             "message sent",

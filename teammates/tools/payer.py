@@ -200,7 +200,7 @@ def _fax_notes(ctx: ToolContext, args: NoArgs) -> ToolResult:
         pages=pages,
     )
     result = send_message(ctx, message, None, "fax_clinical_notes")
-    auth.update({"notes_faxed": True, "notes_faxed_at": ctx.now().isoformat()})
+    auth.update({"notes_faxed": True, "notes_faxed_at": ctx.now().isoformat(), "status_checks": 0})
     if auth.get("status") == "pended":
         auth["status"] = "in_review"
         auth["status_at"] = ctx.now().isoformat()
@@ -218,6 +218,8 @@ def _appeal(ctx: ToolContext, args: AppealArgs) -> ToolResult:
             "appeal_filed": True,
             "appeal_kind": args.kind,
             "appeal_reference": appeal_ref,
+            "status_checks": 0,
+            "checked_since_wait": True,
             "status": "in_review",
             "status_at": ctx.now().isoformat(),
         }

@@ -137,7 +137,7 @@ def read_document(text: str) -> dict[str, str]:
     """Kind, person and printed date of a document, as a reviewer would copy them."""
     upper = text.upper()
     kind = next((k for marker, k in _KINDS if marker in upper), "paystub")
-    return {"doc_type": kind, "person_name": _person(text), "issued_on": _issued(text)}
+    return {"doc_type": kind, "names": [_person(text)], "issued_on": _issued(text)}
 
 
 def read_income(text: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from teammates.models.client import ScriptedModel
 from teammates.tools.application import TaskRequest
 from teammates.tools.clock import VirtualClock
 from teammates.tools.outbox import Outbox
+from teammates.tools.privacy import mask
 
 
 def _classify(job: str) -> dict[str, str]:
@@ -66,7 +67,10 @@ def test_classification_routes_to_the_lead_specialist(case_by_id, case_id, job, 
     schema = model.requests[0].schema
     assert schema is not None
     assert schema["properties"]["job"]["enum"] == ["mortgage", "prior_auth", "unclear"]
-    assert case.request in model.requests[0].messages[-1]["content"]
+    prompt = model.requests[0].messages[-1]["content"]
+    assert mask(case.request) in prompt
+    identity = case.patient if case.vertical == "prior_auth" else case.borrower  # type: ignore[union-attr]
+    assert identity.date_of_birth.isoformat() not in prompt
 
 
 def test_unclear_request_ends_as_needs_clarification_with_a_question(case_by_id) -> None:

@@ -158,10 +158,16 @@ def test_each_opt_out_word_alone_revokes_consent(word: str) -> None:
         ("stop texting me", True),
         ("Opt-out", True),
         ("unsubscribe me", True),
-        # The word must stand alone or lead the reply.
-        ("I can't stop smiling", False),
-        ("please stop", False),
+        # "stop", "quit", "revoke", "unsubscribe", "opt out" revoke wherever they stand, and
+        # other reasonable ways of saying no count too (FCC 2024 revocation order).
+        ("please stop", True),
+        ("Please stop texting me", True),
+        ("Don't text me again", True),
+        ("Do not contact me", True),
+        ("No more texts", True),
+        ("I can't stop smiling", True),  # errs towards honouring a possible revocation
         ("Stopping by the branch later", False),
+        ("See you by the end of the day", False),
         ("YES", False),
         ("", False),
         # Leading-word rule errs on the side of revocation (47 CFR 64.1200(a)(10)).
@@ -169,5 +175,5 @@ def test_each_opt_out_word_alone_revokes_consent(word: str) -> None:
         ("Cancel that, I found the W-2", True),
     ],
 )
-def test_is_opt_out_reads_the_leading_word(reply: str, revokes: bool) -> None:
+def test_is_opt_out_honours_any_reasonable_revocation(reply: str, revokes: bool) -> None:
     assert is_opt_out(reply) is revokes

@@ -40,6 +40,6 @@ APPLIED = date(2022, 4, 1)
     ],
 )
 def test_validate_checks_name_and_recency(doc_type, person, issued_on, problem) -> None:
-    read = DocumentFacts(doc_type=doc_type, person_name=person, issued_on=issued_on)
+    read = DocumentFacts(doc_type=doc_type, names=[person], issued_on=issued_on)
 
     assert validate(read, expected_name="Farah Testwell", as_of=APPLIED) == problem
