@@ -29,6 +29,9 @@ RECENCY_DAYS: dict[str, int] = {
 }
 """How old, in days before the application (or the request), a document may be."""
 
+TAX_YEAR_DOCUMENTS = ("w2", "tax_return")
+"""Documents judged by their tax year (the latest or the one before), not by a day count."""
+
 REMINDER_GAP = timedelta(hours=20)
 """Minimum time between two requests for the same document (reminder cadence)."""
 
@@ -199,6 +202,11 @@ def validate(read: DocumentFacts, *, expected_name: str, as_of: date) -> str | N
         return "name on the document does not match the applicant"
     if issued > as_of + timedelta(days=30):
         return f"dated {issued}, after the application"
+    if read.doc_type in TAX_YEAR_DOCUMENTS:
+        # A W-2 or return is for a tax year; last year's is the newest there is until January.
+        if as_of.year - issued.year > 1:
+            return f"tax year {issued.year} is too old for an application in {as_of.year}"
+        return None
     if (as_of - issued).days > RECENCY_DAYS[read.doc_type]:
         return f"too old: dated {issued}, limit {RECENCY_DAYS[read.doc_type]} days"
     return None
