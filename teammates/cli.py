@@ -232,8 +232,9 @@ def _eval_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("--trials", type=int, default=1, help="trials per case and assignment")
     run.add_argument("--concurrency", type=int, default=1, help="trials run at once")
     run.add_argument("--out", default=str(EVAL_OUT), help="output folder (re-run to resume)")
-    run.add_argument("--no-record", action="store_true",
-                     help="do not record model answers (recorded by default, for --replay)")  # fmt: skip
+    run.add_argument(
+        "--no-record", action="store_true", help="skip recording model answers (kept for --replay)"
+    )
     run.add_argument("--replay", metavar="DIR", help="answer from the recordings in DIR")
     run.add_argument("--no-judge", action="store_true", help="skip the GEval message judge")
     run.add_argument("--judge", default=EVAL_JUDGE, help="model that judges consumer messages")
