@@ -145,3 +145,17 @@ def replies() -> Callable[[str], list[str | dict[str, Any]]]:
         return [dict(reply) for reply in REPLIES[case_id]]
 
     return get
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared public data folder; its absence fails the test (never a silent skip)."""
+    from teammates.evals.casebook import HMDA_FILE, shared_data_dir
+
+    folder = shared_data_dir()
+    if not (folder / HMDA_FILE).is_file():
+        pytest.fail(
+            f"shared data not found at {folder}: clone beside ../shared or set "
+            "TEAMMATES_SHARED_DATA to its data folder"
+        )
+    return folder

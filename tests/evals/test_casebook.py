@@ -25,9 +25,7 @@ from teammates.tools.checklists import mortgage_checklist, prior_auth_checklist
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 DATA = shared_data_dir()
-needs_data = pytest.mark.skipif(
-    not (DATA / HMDA_FILE).exists(), reason=f"shared data not found at {DATA}"
-)
+needs_data = pytest.mark.usefixtures("shared_data")
 
 
 def _mortgages() -> list[MortgageCase]:

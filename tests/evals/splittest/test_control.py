@@ -33,7 +33,7 @@ def test_fall_out_share_and_arm_are_as_documented() -> None:
     assert all(row["completed"] == (row["outcome"] == "funded") for row in rows)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared HMDA data not on this machine")
+@pytest.mark.usefixtures("shared_data")
 def test_build_is_reproducible_and_loads_as_human_outcomes(tmp_path: Path) -> None:
     first = build_control(SHARED, tmp_path / "a")
     second = build_control(SHARED, tmp_path / "b")
@@ -43,9 +43,8 @@ def test_build_is_reproducible_and_loads_as_human_outcomes(tmp_path: Path) -> No
     assert len(load_outcomes_csv(first[1])) == 400
 
 
+@pytest.mark.usefixtures("shared_data")
 def test_checked_in_control_files_match_the_builder(tmp_path: Path) -> None:
-    if not SHARED.is_dir():
-        pytest.skip("shared HMDA data not on this machine")
     datasets = Path(__file__).parents[3] / "datasets"
     for built in build_control(SHARED, tmp_path):
         assert built.read_bytes() == (datasets / built.name).read_bytes()
