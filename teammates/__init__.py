@@ -11,9 +11,11 @@ from teammates.evals.scoring import score
 from teammates.graphs.builder import build_teammate
 from teammates.graphs.persistence import open_checkpointer
 from teammates.graphs.runtime import Runtime, TaskStatus
+from teammates.graphs.webhook import WebhookSender
 from teammates.models.factory import chat_model
 from teammates.models.registry import resolve_model
 from teammates.tools.application import TaskRequest
+from teammates.tools.clock import VirtualClock, WallClock
 from teammates.tools.events import InboundEvent
 
 __all__ = [
@@ -24,6 +26,9 @@ __all__ = [
     "Runtime",
     "TaskRequest",
     "TaskStatus",
+    "VirtualClock",
+    "WallClock",
+    "WebhookSender",
     "build_teammate",
     "channel_prices",
     "chat_model",

@@ -27,9 +27,7 @@ def _find_case(case_id: str, cases_path: Path) -> MortgageCase | PriorAuthCase:
     cases = {c.case_id: c for c in load_cases(cases_path)}
     if case_id not in cases:
         close = [c for c in cases if c.startswith(case_id[:3])][:8] or sorted(cases)[:8]
-        raise SystemExit(
-            f"error: no case {case_id!r} in {cases_path}; some ids: {', '.join(close)}"
-        )
+        raise ValueError(f"no case {case_id!r} in {cases_path}; some ids: {', '.join(close)}")
     return cases[case_id]
 
 
@@ -192,10 +190,16 @@ def cmd_eval_run(args: argparse.Namespace) -> int:
         f"trial(s) into {args.out}" + (f"; judge {judge.name}" if judge else "; no judge")
     )
     try:
-        run_eval(config, console)
+        results = run_eval(config, console)
     except KeyboardInterrupt:
         console.print("interrupted: run the same command again to finish the missing trials")
         return 130
+    if args.replay and any(r.failure == "error" for r in results):
+        console.print(
+            "[red]replay incomplete:[/] some trials asked for answers the recording does not "
+            "hold (their rows say why); the figures above are not a faithful re-score"
+        )
+        return 1
     return 0
 
 

@@ -66,6 +66,11 @@ def cmd_split_test(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
     )
     completion = result.completion
+    if completion.agent.total < len(cases):
+        console.print(
+            f"[yellow]note:[/] only {completion.agent.total} of {len(cases)} cases have a "
+            "finished agent trial; the report covers those only"
+        )
     console.print(
         f"agent {completion.agent.completed}/{completion.agent.total} vs human "
         f"{completion.human.completed}/{completion.human.total}; "

@@ -39,6 +39,12 @@ DESIGN_NOTES = """
   arms, so completion differences mix agent skill with case mix.
 - Days to outcome: the agent arm counts virtual days to the decision notice; the human arm
   counts days to closing or denial. They measure different end points.
+- Cost: the agent arm's cost is model compute plus messages up to the decision notice; the
+  human arm's is the published cost to originate per loan (staff, overhead). Neither includes
+  closing costs. Read the ratio as an order of magnitude, not a saving to bank.
+- Sample ratio: here the human arm is drawn from the control records to the planned ratio, so
+  the check can only catch a broken draw. In production, `assign()` splits live tasks and the
+  check guards that split.
 """
 
 
@@ -117,6 +123,11 @@ def run_split_test(
             judge=None,
         )
         trials = run_eval(config)
+    if len(trials) < len(cases):
+        log.warning(
+            "agent arm incomplete",
+            extra={"trials": len(trials), "cases": len(cases), "experiment": experiment},
+        )
     agent = agent_outcomes(trials)
     human = human_arm(control, experiment, agent_share, len(agent))
     log.info("split test arms ready", extra={"agent": len(agent), "human": len(human)})
