@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 DEEPEVAL_DIR = "deepeval"
 """Folder of the output folder where DeepEval keeps its cache and state."""
 
+# Limitation: the default judge, the local 1.5B, copies the `"score": 0` of GEval's example
+# answer, so its message scores are 0 whatever the messages say (README "Known limits"). A
+# stronger judge (`--judge SPEC`) is needed for the score to mean anything.
 JUDGE_CRITERIA = (
     "Judge the messages a company sent to a consumer (a mortgage borrower or a patient). They "
     "must be clear (short, plain words, one request per message), correct (consistent with the "
