@@ -83,7 +83,7 @@ REPLIES: dict[str, list[dict[str, Any]]] = {
         *_review("w2", "Farah Testwell", "2022-01-31"),
         *_review("photo_id", "Farah Testwell", "2015-12-16"),
         {"action": "read_income_document", "doc_type": "paystub"},
-        {"amount_usd": 2384.62, "period": "biweekly"},
+        {"gross_amount_usd": 2384.62, "period": "biweekly"},
         {"action": "send_loan_estimate", "channel": "email"},
     ],
     "mtg-0025": [
@@ -96,12 +96,15 @@ REPLIES: dict[str, list[dict[str, Any]]] = {
         *_review("photo_id", "Wei Exampleton", "2016-04-29"),
         *_review("w2", "Wei Exampleton", "2022-01-31"),
         {"action": "read_income_document", "doc_type": "paystub"},
-        {"amount_usd": 2500.0, "period": "biweekly"},
+        {"gross_amount_usd": 2500.0, "period": "biweekly"},
         {"action": "send_adverse_action_notice", "channel": "email"},
     ],
     "pa-0004": [
         {"action": "classify", "job": "prior_auth"},
-        {"action": "press_key", "option": "2: prior authorization, precertification or referrals"},
+        {
+            "action": "press_key",
+            "option": "prior authorization, precertification or referrals (press 2)",
+        },
         *_give(
             "member_id",
             "npi",
@@ -117,7 +120,10 @@ REPLIES: dict[str, list[dict[str, Any]]] = {
     ],
     "pa-0006": [
         {"action": "classify", "job": "prior_auth"},
-        {"action": "press_key", "option": "3: prior authorization, precertification or referrals"},
+        {
+            "action": "press_key",
+            "option": "prior authorization, precertification or referrals (press 3)",
+        },
         *_give(
             "patient_name",
             "npi",

@@ -247,7 +247,7 @@ class SandboxWorld:
         return PayerTurn(
             speaker="ivr",
             text=text,
-            menu=[f"{o.digit}: {_menu_words(o.label)}" for o in case.payer.ivr_menu],
+            menu=[f"{_menu_words(o.label)} (press {o.digit})" for o in case.payer.ivr_menu],
         )
 
     def dial(self, task_id: str) -> PayerTurn:

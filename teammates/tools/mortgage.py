@@ -24,6 +24,14 @@ from teammates.tools.underwriting import (
 CONSENT_REMINDER_GAP = timedelta(hours=20)
 """How long an unanswered consent request stands before it may be sent again."""
 
+INCOME_READING = (
+    "Read this document. Return the GROSS income for one period exactly as printed (on a "
+    "paystub: 'Gross pay this period', not net pay and not year-to-date; on a W-2 or tax "
+    "return: the yearly figure; on a benefit letter: the monthly benefit) and how often that "
+    "amount is paid. Do not add anything up."
+)
+"""What the qualifier's model is asked when it reads an income document."""
+
 INCOME_DOCUMENTS = {
     "w2_employee": ["paystub"],
     "self_employed": ["tax_return"],
@@ -66,7 +74,10 @@ class NoticeArgs(BaseModel):
 class IncomeFigures(BaseModel):
     """Raw figures read off an income document; code turns them into monthly income."""
 
-    amount_usd: float = Field(description="the income amount printed on the document")
+    gross_amount_usd: float = Field(
+        description="the GROSS income for one period as printed (before taxes); never net "
+        "pay, never a year-to-date total"
+    )
     period: Literal["weekly", "biweekly", "semimonthly", "monthly", "annual"] = Field(
         description="how often that amount is paid"
     )
@@ -139,17 +150,16 @@ def _read_income(ctx: ToolContext, args: IncomeDocArgs) -> ToolResult:
     if ctx.extract is None:
         raise RuntimeError("read_income_document needs a model to extract with")
     figures, usage = ctx.extract(
-        "Read this document. Return the gross income amount printed on it and how often "
-        "that amount is paid (per pay period, per month, or per year). Do not add anything up.",
+        INCOME_READING,
         text,
         IncomeFigures,
     )
     assert isinstance(figures, IncomeFigures)
     income = dict(ctx.facts.get("income_figures", {}))
     income[args.doc_type] = figures.model_dump()
-    monthly = monthly_amount(figures.amount_usd, figures.period)
+    monthly = monthly_amount(figures.gross_amount_usd, figures.period)
     return ToolResult(
-        observation=f"Read {args.doc_type}: ${figures.amount_usd:,.2f} {figures.period} "
+        observation=f"Read {args.doc_type}: ${figures.gross_amount_usd:,.2f} {figures.period} "
         f"(= ${monthly:,.2f} a month).",
         facts={"income_figures": income},
         usage=usage,
@@ -160,7 +170,7 @@ def monthly_income(employment: str, figures: Mapping[str, Any]) -> float:
     """Qualifying monthly income from the raw figures of the income documents."""
     return round(
         sum(
-            monthly_amount(figures[doc]["amount_usd"], figures[doc]["period"])
+            monthly_amount(figures[doc]["gross_amount_usd"], figures[doc]["period"])
             for doc in INCOME_DOCUMENTS[employment]
         ),
         2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -87,8 +88,15 @@ class NotifyArgs(BaseModel):
     """Short, plain message with the decision and what happens next."""
 
 
+def menu_digit(option: str) -> str:
+    """The key of a menu option written `words (press N)` (or `N: words`)."""
+    found = re.search(r"press (\d+)\)?\s*$", option)
+    return found.group(1) if found else option.split(":", maxsplit=1)[0].strip()
+
+
 def press_args(options: list[str]) -> type[BaseModel]:
-    """Arguments for pressing a key, the menu's own words as the choices."""
+    """Arguments for pressing a key. The options lead with the menu's own words and end with the
+    key, so a small model chooses by meaning rather than by position."""
     option_literal = Literal[tuple(options)]  # type: ignore[valid-type]
 
     class PressArgs(BaseModel):
@@ -160,7 +168,7 @@ def _dial(ctx: ToolContext, args: NoArgs) -> ToolResult:
 
 
 def _press(ctx: ToolContext, args: Any) -> ToolResult:
-    digit = str(args.option).split(":")[0].strip()
+    digit = menu_digit(str(args.option))
     return _call_turn(ctx, ctx.backends.payer.press(ctx.task_id, digit), f"presses {digit}")
 
 

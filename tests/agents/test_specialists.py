@@ -41,7 +41,7 @@ def test_approved_mortgage_ends_with_loan_estimate(case_by_id, replies) -> None:
         "photo_id": "valid",
     }
     assert state["facts"]["income_figures"] == {
-        "paystub": {"amount_usd": 2384.62, "period": "biweekly"}
+        "paystub": {"gross_amount_usd": 2384.62, "period": "biweekly"}
     }
     assert _sent(episode) == [
         ("borrower", "email", "credit_consent"),

@@ -77,7 +77,7 @@ def answer(request: ChatRequest) -> dict[str, Any]:
     branches = schema.get("anyOf", [schema])
     if not any("action" in b.get("properties", {}) for b in branches):
         text = request.messages[-1]["content"]
-        if "amount_usd" in schema.get("properties", {}):
+        if "gross_amount_usd" in schema.get("properties", {}):
             return read_income(text)
         return read_document(text)
     offered = {b["properties"]["action"]["const"]: b for b in branches}
@@ -147,10 +147,10 @@ def read_income(text: str) -> dict[str, Any]:
         if match:
             paid = re.search(r"Pay period:\s*(\w+)", text, re.IGNORECASE)
             return {
-                "amount_usd": float(match.group(1).replace(",", "")),
+                "gross_amount_usd": float(match.group(1).replace(",", "")),
                 "period": paid.group(1).lower() if paid and period is None else period or "annual",
             }
-    return {"amount_usd": 0.0, "period": "annual"}
+    return {"gross_amount_usd": 0.0, "period": "annual"}
 
 
 def _person(text: str) -> str:

@@ -11,16 +11,21 @@ from pathlib import Path
 import pytest
 
 from teammates.agents.decision import decide
-from teammates.agents.specialist import extract
+from teammates.agents.specialist import extract, load_prompt
 from teammates.graphs.supervisor import PROMPT, ClassifyArgs
 from teammates.models.client import OpenAIChatModel
 from teammates.models.local_server import LocalModelServer
 from teammates.models.registry import resolve_model
-from teammates.tools.base import NoArgs, Tool, ToolResult
-from teammates.tools.mortgage import IncomeFigures
+from teammates.tools.base import Tool, ToolResult
+from teammates.tools.mortgage import INCOME_READING, IncomeFigures
 from teammates.tools.payer import GiveArgs, press_args
 
 pytestmark = pytest.mark.local_model
+
+CALLER_PROMPT = load_prompt(
+    str(Path(__file__).resolve().parents[2] / "teammates/agents/insurer_caller.py"),
+    "insurer_caller",
+)
 
 
 def _noop(ctx: object, args: object) -> ToolResult:
@@ -52,19 +57,19 @@ def test_caller_picks_the_prior_authorization_option_of_the_phone_menu(
     model: OpenAIChatModel,
 ) -> None:
     menu = [
-        "1: claim status or payment questions",
-        "2: pharmacy benefits",
-        "3: prior authorization, precertification or referrals",
-        "4: all other questions",
+        "claim status or payment questions (press 1)",
+        "pharmacy benefits (press 2)",
+        "prior authorization, precertification or referrals (press 3)",
+        "all other questions (press 4)",
     ]
     press = Tool("press_key", "Choose the phone-menu option for prior authorization.",
                  press_args(menu), False, _noop)  # fmt: skip
     decision = decide(
-        model, role="insurer_caller", system="You call a health plan to get a prior "
-        "authorization.", tools=[press], task_id="live-2",
-        observation="The phone menu is playing: pick the option that leads to prior authorization.",
+        model, role="insurer_caller", system=CALLER_PROMPT, tools=[press], task_id="live-2",
+        observation="ON THE CALL. Transcript so far:\nivr: (phone menu)\n"
+        "The phone menu is playing: pick the option that leads to prior authorization.",
     )  # fmt: skip
-    assert decision.args.option.startswith("3:")  # type: ignore[attr-defined]
+    assert decision.args.option.endswith("(press 3)")  # type: ignore[attr-defined]
 
 
 def test_caller_answers_the_representative_with_the_element_asked_for(
@@ -72,10 +77,8 @@ def test_caller_answers_the_representative_with_the_element_asked_for(
 ) -> None:
     give = Tool("give_information", "Answer the representative with the data element asked for.",
                 GiveArgs, False, _noop)  # fmt: skip
-    wait = Tool("wait_for_payer", "Sleep a day.", NoArgs, True, _noop)
     decision = decide(
-        model, role="insurer_caller", system="You call a health plan to get a prior "
-        "authorization.", tools=[give, wait], task_id="live-3",
+        model, role="insurer_caller", system=CALLER_PROMPT, tools=[give], task_id="live-3",
         observation="ON THE CALL. representative: Thank you. Can I have the member id, please?\n"
         "The representative is waiting for your answer.",
     )  # fmt: skip
@@ -87,11 +90,9 @@ def test_qualifier_reads_raw_paystub_figures_not_totals(model: OpenAIChatModel) 
     paystub = (Path(__file__).parent / "paystub.txt").read_text()
     figures, usage = extract(
         model, "borrower_qualifier", "live-4",
-        "Read this document. Return the gross income amount printed on it and how often that "
-        "amount is paid (per pay period, per month, or per year). Do not add anything up.",
-        paystub, IncomeFigures,
+        INCOME_READING, paystub, IncomeFigures,
     )  # fmt: skip
     assert isinstance(figures, IncomeFigures)
-    assert figures.amount_usd == pytest.approx(2058.75)
+    assert figures.gross_amount_usd == pytest.approx(2058.75)
     assert figures.period == "biweekly"
     assert usage.model_calls >= 1
