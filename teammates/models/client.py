@@ -236,6 +236,20 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def _scripted_reply(request: ChatRequest, reply: str | dict[str, Any]) -> ChatReply:
+    """A test double's answer, with token counts estimated at four characters a token."""
+    text = reply if isinstance(reply, str) else json.dumps(reply)
+    prompt = " ".join(m["content"] for m in request.messages)
+    return ChatReply(
+        text=text,
+        usage=Usage(
+            input_tokens=_estimate_tokens(prompt),
+            output_tokens=_estimate_tokens(text),
+            model_calls=1,
+        ),
+    )
+
+
 @dataclass
 class ScriptedModel:
     """A test double that answers with the given replies in order and fails when they run out."""
@@ -259,17 +273,7 @@ class ScriptedModel:
                 f"{request.role!r}) but holds only {len(self.replies)} replies; last prompt: "
                 f"{request.messages[-1]['content'][:300]!r}"
             )
-        reply = self.replies[len(self.requests) - 1]
-        text = reply if isinstance(reply, str) else json.dumps(reply)
-        prompt = " ".join(m["content"] for m in request.messages)
-        return ChatReply(
-            text=text,
-            usage=Usage(
-                input_tokens=_estimate_tokens(prompt),
-                output_tokens=_estimate_tokens(text),
-                model_calls=1,
-            ),
-        )
+        return _scripted_reply(request, self.replies[len(self.requests) - 1])
 
 
 @dataclass
@@ -289,14 +293,4 @@ class FunctionModel:
 
     def complete(self, request: ChatRequest) -> ChatReply:
         self.calls += 1
-        reply = self.answer(request)
-        text = reply if isinstance(reply, str) else json.dumps(reply)
-        prompt = " ".join(m["content"] for m in request.messages)
-        return ChatReply(
-            text=text,
-            usage=Usage(
-                input_tokens=_estimate_tokens(prompt),
-                output_tokens=_estimate_tokens(text),
-                model_calls=1,
-            ),
-        )
+        return _scripted_reply(request, self.answer(request))
