@@ -133,6 +133,8 @@ def render_report(results: Sequence[TrialResult], summaries: Sequence[Assignment
         "\n".join(f"- {sentence}" for sentence in findings(summaries)),
         "## Summary",
         _summary_markdown(summaries),
+        "## Where the cost goes",
+        _cost_sources_markdown(results, summaries),
         "## Failures by kind",
         _failures_markdown(summaries),
         "## Completions per case",
@@ -143,6 +145,29 @@ def render_report(results: Sequence[TrialResult], summaries: Sequence[Assignment
         _HOW_TO_READ,
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _cost_sources_markdown(
+    results: Sequence[TrialResult], summaries: Sequence[AssignmentSummary]
+) -> str:
+    """Model compute versus each channel, all trials: what a cheaper model can and cannot save."""
+    sources = ("model_usd", "voice_usd", "sms_usd", "email_usd", "fax_usd")
+    rows = []
+    for summary in summaries:
+        trials = [r for r in results if r.assignment == summary.assignment]
+        totals = []
+        for source in sources:
+            values = [getattr(r.cost, source) for r in trials]
+            totals.append(
+                "unknown" if any(v is None for v in values) else _usd(math.fsum(values))
+            )
+        rows.append([f"`{summary.assignment}`", *totals])
+    header = ["assignment", "model", "voice", "SMS", "email", "fax"]
+    note = (
+        "Totals over all trials. Channel fees usually dominate: an agent that loops pays in "
+        "calls and texts, not only in tokens."
+    )
+    return _markdown_table(header, rows) + "\n\n" + note
 
 
 def findings(summaries: Sequence[AssignmentSummary]) -> list[str]:

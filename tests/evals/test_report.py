@@ -12,6 +12,7 @@ from rich.console import Console
 from teammates.evals.metrics import summarize
 from teammates.evals.report import (
     findings,
+    render_report,
     render_summary_table,
     summary_columns,
     write_outputs,
@@ -224,3 +225,18 @@ def test_terminal_table_shows_each_assignment_with_its_figures() -> None:
     assert "90.0%" in good_line
     unpriced_line = next(line for line in text.splitlines() if " unpriced " in line)
     assert "unknown" in unpriced_line
+
+
+def test_report_splits_cost_between_the_model_and_each_channel() -> None:
+    trials = [
+        _trial("good", case, 0, completed=True, cost_usd=0.5).model_copy(
+            update={"cost": CostBreakdown(model_usd=0.01, voice_usd=0.25, sms_usd=0.0166,
+                                          email_usd=0.001, fax_usd=0.14, total_usd=0.4176)}
+        )
+        for case in range(2)
+    ]  # fmt: skip
+
+    report = render_report(trials, summarize(trials))
+
+    section = report.split("## Where the cost goes")[1].split("##")[0]
+    assert "| `good` | $0.0200 | $0.5000 | $0.0332 | $0.0020 | $0.2800 |" in section
