@@ -83,7 +83,7 @@ def observe(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> st
 def toolbox(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[Tool]:
     """Tools fitted to this borrower."""
     app = application(request)
-    return qualifier_tools(app.employment, list(mortgage_checklist(app.employment)), now)
+    return qualifier_tools(app.employment, list(mortgage_checklist(app.employment)), now, facts)
 
 
 def permitted(request: TaskRequest, facts: Mapping[str, Any], now: datetime) -> list[str]:

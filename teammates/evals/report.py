@@ -158,9 +158,7 @@ def _cost_sources_markdown(
         totals = []
         for source in sources:
             values = [getattr(r.cost, source) for r in trials]
-            totals.append(
-                "unknown" if any(v is None for v in values) else _usd(math.fsum(values))
-            )
+            totals.append("unknown" if any(v is None for v in values) else _usd(math.fsum(values)))
         rows.append([f"`{summary.assignment}`", *totals])
     header = ["assignment", "model", "voice", "SMS", "email", "fax"]
     note = (

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from teammates.tools.application import MortgageApplication, TaskRequest
 from teammates.tools.backends import OutboundMessage, UnderwritingPackage
@@ -61,6 +61,17 @@ class IncomeDocArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc_type: Literal["paystub", "tax_return", "social_security_award_letter", "pension_statement"]
     """Document to read."""
+
+
+def income_doc_args(unread: list[str]) -> type[BaseModel]:
+    """`IncomeDocArgs` narrowed to the documents not read yet, so a read is never repeated."""
+    if not unread:
+        return IncomeDocArgs
+    narrowed: Any = Literal[tuple(unread)]
+    model: type[BaseModel] = create_model(
+        "IncomeDocArgs", __base__=IncomeDocArgs, doc_type=(narrowed, ...)
+    )
+    return model
 
 
 class NoticeArgs(BaseModel):
@@ -144,7 +155,7 @@ def _hand_to_collector(ctx: ToolContext, args: NoArgs) -> ToolResult:
     )
 
 
-def _read_income(ctx: ToolContext, args: IncomeDocArgs) -> ToolResult:
+def _read_income(ctx: ToolContext, args: Any) -> ToolResult:
     document = ctx.facts["documents"][args.doc_type]
     text = ctx.backends.inbox.get(ctx.task_id, document["document_id"]).text
     if ctx.extract is None:
@@ -319,7 +330,10 @@ def _income_docs_unread(facts: Mapping[str, Any], employment: str) -> list[str]:
 
 
 def qualifier_tools(
-    employment: str, checklist: list[str], now: datetime | None = None
+    employment: str,
+    checklist: list[str],
+    now: datetime | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> list[Tool]:
     """The qualifier's tools, with guards for this borrower's employment and checklist.
 
@@ -405,7 +419,7 @@ def qualifier_tools(
         Tool(
             "read_income_document",
             "Read the income figures off a validated document.",
-            IncomeDocArgs,
+            income_doc_args(_income_docs_unread(facts or {}, employment)),
             True,
             _read_income,
             can_read,
