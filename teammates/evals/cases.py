@@ -11,9 +11,10 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from teammates.tools.application import iana_zone
 
 # Defined in tools (the lowest layer) and re-exported here.
 from teammates.tools.checklists import DocumentType as DocumentType  # noqa: PLC0414
@@ -65,14 +66,7 @@ class Contact(_Strict):
     opt_out_reply: str | None = None
     """If set, the person answers the first text with this word (e.g. "STOP")."""
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("not an IANA time zone; use e.g. 'America/Chicago'") from exc
-        return value
+    _known_zone = field_validator("time_zone")(classmethod(lambda cls, v: iana_zone(v)))
 
 
 class HeldDocument(_Strict):

@@ -18,6 +18,17 @@ Vertical = Literal["mortgage", "prior_auth"]
 """The kinds of job the teammate does."""
 
 
+def iana_zone(value: str) -> str:
+    """`value` if it names an IANA time zone; otherwise an error that says what to pass."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"time_zone={value!r} is not an IANA zone; use e.g. 'America/Chicago'"
+        ) from exc
+    return value
+
+
 class _Form(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -36,16 +47,7 @@ class ContactInfo(_Form):
     preferred_channel: Channel
     """Channel the person asked to be reached on."""
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"time_zone={value!r} is not an IANA zone; use e.g. 'America/Chicago'"
-            ) from exc
-        return value
+    _known_zone = field_validator("time_zone")(classmethod(lambda cls, v: iana_zone(v)))
 
 
 class MortgageApplication(_Form):
