@@ -159,7 +159,7 @@ def cmd_eval_run(args: argparse.Namespace) -> int:
     from teammates.models.registry import resolve_model
 
     assignments = [Assignment.of(parse_roles(m, args.roles)) for m in args.model or EVAL_MODELS]
-    suite = args.suite or (None if args.cases else "default")
+    suite = args.suite or (None if args.cases or args.vertical or args.tag else "default")
     cases = select_cases(
         cases_path=Path(args.cases) if args.cases else None,
         suite=suite,
@@ -230,7 +230,10 @@ def _eval_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                      f"local models, {', '.join(EVAL_MODELS)})")  # fmt: skip
     run.add_argument("--roles", help="per-role overrides for every --model: 'role=SPEC;role=SPEC'")
     run.add_argument("--cases", help="case file or folder (default: the shipped datasets)")
-    run.add_argument("--suite", help="named suite from suites.json (default: 'default')")
+    run.add_argument(
+        "--suite",
+        help="named suite (default: `default`; every case when --vertical or --tag filters)",
+    )
     run.add_argument("--vertical", choices=("mortgage", "prior_auth"))
     run.add_argument("--tag", help="only cases with this tag")
     run.add_argument("--trials", type=int, default=1, help="trials per case and assignment")
