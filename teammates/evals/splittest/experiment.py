@@ -17,7 +17,11 @@ from teammates.evals.recommend import read_results_file
 from teammates.evals.results import TrialResult
 from teammates.evals.runner import Assignment, EvalConfig, run_eval
 from teammates.evals.splittest.assignment import assignment_point, check_agent_share
-from teammates.evals.splittest.outcomes import ArmOutcome, load_outcomes_csv
+from teammates.evals.splittest.outcomes import (
+    ArmOutcome,
+    load_outcomes_csv,
+    outcomes_from_trials,
+)
 from teammates.evals.splittest.report import SplitTestResult, write_split_test_report
 from teammates.models.spec import ModelSpec
 
@@ -49,28 +53,8 @@ DESIGN_NOTES = """
 
 
 def agent_outcomes(trials: Sequence[TrialResult]) -> list[ArmOutcome]:
-    """Agent-arm records from eval trials (one trial per case)."""
-    seen: set[str] = set()
-    outcomes = []
-    for trial in trials:
-        if trial.case_id in seen:
-            raise ValueError(
-                f"case {trial.case_id!r} has several trials; a split test needs one outcome "
-                "per task: run the agent arm with --trials 1"
-            )
-        seen.add(trial.case_id)
-        done = trial.completed and trial.outcome == JOB_DONE[trial.vertical]
-        outcomes.append(
-            ArmOutcome(
-                task_id=trial.case_id,
-                arm="agent",
-                completed=done,
-                outcome=trial.outcome or "no_outcome",
-                days_to_outcome=trial.virtual_days,
-                cost_usd=trial.cost.total_usd,
-            )
-        )
-    return outcomes
+    """Agent-arm records from eval trials (one trial per case); the job done is `JOB_DONE`."""
+    return outcomes_from_trials(trials, lambda t: t.completed and t.outcome == JOB_DONE[t.vertical])
 
 
 def human_arm(

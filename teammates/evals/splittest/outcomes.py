@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -99,7 +99,10 @@ def outcomes_from_records(records: Iterable[Mapping[str, object]]) -> list[ArmOu
     return outcomes
 
 
-def outcomes_from_trials(trials: Sequence[TrialResult]) -> list[ArmOutcome]:
+def outcomes_from_trials(
+    trials: Sequence[TrialResult],
+    job_done: Callable[[TrialResult], bool] = lambda trial: trial.completed,
+) -> list[ArmOutcome]:
     """Turn the eval runner's agent-arm trials into arm outcomes, one per case.
 
     A split test needs one independent outcome per task, so a case run more than once is an
@@ -109,7 +112,7 @@ def outcomes_from_trials(trials: Sequence[TrialResult]) -> list[ArmOutcome]:
         ArmOutcome(
             task_id=trial.case_id,
             arm="agent",
-            completed=trial.completed,
+            completed=job_done(trial),
             outcome=trial.outcome or "no_outcome",
             days_to_outcome=trial.virtual_days,
             cost_usd=trial.cost.total_usd,
