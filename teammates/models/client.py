@@ -149,7 +149,14 @@ class OpenAIChatModel:
                 last_error = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code == 200:
-                    return self._reply(_json_body(response), time.perf_counter() - started)
+                    reply = self._reply(_json_body(response), time.perf_counter() - started)
+                    if reply.usage.uncounted_calls:
+                        log.warning(
+                            "model answered without usable token counts; the per-token cost "
+                            "of this call is unknown",
+                            extra={"task_id": request.task_id, "model": self._spec.name},
+                        )
+                    return reply
                 last_error = f"HTTP {response.status_code}: {mask(response.text)[:300]}"
                 if response.status_code in (400, 401, 403, 404, 422):
                     break
@@ -202,13 +209,17 @@ class OpenAIChatModel:
             ) from exc
         if not isinstance(text, str):
             text = json.dumps(text)
+        input_tokens = _count(usage, "prompt_tokens")
+        output_tokens = _count(usage, "completion_tokens")
+        counted = input_tokens is not None and output_tokens is not None
         return ChatReply(
             text=text,
             usage=Usage(
-                input_tokens=_count(usage, "prompt_tokens"),
-                output_tokens=_count(usage, "completion_tokens"),
+                input_tokens=input_tokens or 0,
+                output_tokens=output_tokens or 0,
                 model_calls=1,
                 compute_seconds=seconds,
+                uncounted_calls=0 if counted else 1,
             ),
         )
 
@@ -223,10 +234,12 @@ def _json_body(response: httpx.Response) -> Any:
         ) from exc
 
 
-def _count(usage: Any, key: str) -> int:
-    """A token count from the reply's `usage`; a missing or malformed one counts as 0."""
-    value = usage.get(key, 0) if isinstance(usage, dict) else 0
-    return int(value) if isinstance(value, int | float) and value >= 0 else 0
+def _count(usage: Any, key: str) -> int | None:
+    """A token count from the reply's `usage`, or None when it is missing or malformed."""
+    value = usage.get(key) if isinstance(usage, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value)
 
 
 _SCRIPTED = ModelSpec(name="scripted", provider="scripted", model="scripted")

@@ -31,6 +31,8 @@ class Price(BaseModel):
             return Cost(cost_usd=usage.compute_seconds / 3600 * self.compute_usd_per_hour)
         if self.input_usd_per_million_tokens is None or self.output_usd_per_million_tokens is None:
             return Cost(cost_usd=None)
+        if usage.uncounted_calls:
+            return Cost(cost_usd=None)
         return Cost(
             cost_usd=usage.input_tokens / 1e6 * self.input_usd_per_million_tokens
             + usage.output_tokens / 1e6 * self.output_usd_per_million_tokens

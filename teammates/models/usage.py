@@ -18,6 +18,8 @@ class Usage(BaseModel):
     """Chat completion requests made."""
     compute_seconds: float = 0.0
     """Wall seconds the serving machine spent answering (prices self-hosted models)."""
+    uncounted_calls: int = 0
+    """Calls whose reply carried no usable token counts; a per-token price of them is unknown."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -25,6 +27,7 @@ class Usage(BaseModel):
             output_tokens=self.output_tokens + other.output_tokens,
             model_calls=self.model_calls + other.model_calls,
             compute_seconds=self.compute_seconds + other.compute_seconds,
+            uncounted_calls=self.uncounted_calls + other.uncounted_calls,
         )
 
 
