@@ -15,7 +15,8 @@ from teammates.evals.metrics import (
     summarize,
     wilson_interval,
 )
-from teammates.evals.results import CostBreakdown, FailureKind, TrialResult
+from teammates.evals.results import FailureKind, TrialResult
+from tests.evals.trials import trial_result
 
 
 def _trial(
@@ -31,39 +32,16 @@ def _trial(
     input_tokens: int = 100,
     judge_score: float | None = None,
 ) -> TrialResult:
-    model_usd = None if cost_usd is None else cost_usd
-    return TrialResult(
-        case_id=case_id,
-        vertical="mortgage",
-        tags=[],
-        assignment=assignment,
-        roles={"supervisor": assignment},
-        trial=trial,
+    return trial_result(
+        case_id,
         completed=completed,
+        cost_usd=cost_usd,
+        assignment=assignment,
+        trial=trial,
         failure=None if completed else (failure or "wrong_decision"),
-        failure_detail=None,
-        outcome="approved" if completed else None,
-        cost=CostBreakdown(
-            model_usd=model_usd,
-            voice_usd=0.0,
-            sms_usd=0.0,
-            email_usd=0.0,
-            fax_usd=0.0,
-            total_usd=cost_usd,
-        ),
-        usage=[],
-        input_tokens=input_tokens,
-        output_tokens=10,
-        model_calls=4,
-        agent_steps=5,
         wall_seconds=wall_seconds,
         virtual_days=virtual_days,
-        compliance_events=0,
-        tools_called=[],
-        voice_minutes=0.0,
-        sms_segments=0,
-        emails=0,
-        fax_pages=0,
+        input_tokens=input_tokens,
         judge_score=judge_score,
     )
 

@@ -13,42 +13,23 @@ from teammates.evals.recommend import (
     read_results,
     recommend,
 )
-from teammates.evals.results import CostBreakdown, TrialResult
+from teammates.evals.results import TrialResult
+from tests.evals.trials import trial_result
 
 
 def _trial(assignment: str, case: int, *, completed: bool, cost_usd: float | None) -> TrialResult:
-    return TrialResult(
-        case_id=f"case-{case:02d}",
-        vertical="mortgage",
-        tags=[],
-        assignment=assignment,
-        roles={"supervisor": assignment},
-        trial=0,
+    return trial_result(
+        f"case-{case:02d}",
         completed=completed,
-        failure=None if completed else "wrong_decision",
-        failure_detail=None,
+        cost_usd=cost_usd,
+        assignment=assignment,
         outcome=None,
-        cost=CostBreakdown(
-            model_usd=cost_usd,
-            voice_usd=0.0,
-            sms_usd=0.0,
-            email_usd=0.0,
-            fax_usd=0.0,
-            total_usd=cost_usd,
-        ),
-        usage=[],
         input_tokens=10,
         output_tokens=5,
         model_calls=1,
         agent_steps=1,
         wall_seconds=0.5,
         virtual_days=None,
-        compliance_events=0,
-        tools_called=[],
-        voice_minutes=0.0,
-        sms_segments=0,
-        emails=0,
-        fax_pages=0,
     )
 
 

@@ -18,6 +18,7 @@ from teammates.evals.report import (
     write_outputs,
 )
 from teammates.evals.results import CostBreakdown, TrialResult
+from tests.evals.trials import trial_result
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -25,38 +26,21 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def _trial(
     assignment: str, case: int, trial: int, *, completed: bool, cost_usd: float | None
 ) -> TrialResult:
-    return TrialResult(
-        case_id=f"case-{case:02d}",
-        vertical="prior_auth",
-        tags=[],
+    return trial_result(
+        f"case-{case:02d}",
+        completed=completed,
+        cost_usd=cost_usd,
         assignment=assignment,
+        vertical="prior_auth",
         roles={"supervisor": f"{assignment}-model", "insurer_caller": f"{assignment}-model"},
         trial=trial,
-        completed=completed,
         failure=None if completed else ("document_missing" if case % 2 else "deadline_missed"),
-        failure_detail=None,
-        outcome="approved" if completed else None,
-        cost=CostBreakdown(
-            model_usd=cost_usd,
-            voice_usd=0.0,
-            sms_usd=0.0,
-            email_usd=0.0,
-            fax_usd=0.0,
-            total_usd=cost_usd,
-        ),
-        usage=[],
         input_tokens=1000,
         output_tokens=50,
         model_calls=8,
         agent_steps=8,
         wall_seconds=2.0,
         virtual_days=12.0 if completed else None,
-        compliance_events=0,
-        tools_called=[],
-        voice_minutes=0.0,
-        sms_segments=0,
-        emails=0,
-        fax_pages=0,
     )
 
 

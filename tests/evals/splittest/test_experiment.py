@@ -13,20 +13,18 @@ from teammates.evals.splittest.assignment import assignment_point
 from teammates.evals.splittest.experiment import agent_outcomes, human_arm, run_split_test
 from teammates.evals.splittest.outcomes import ArmOutcome
 from teammates.models.registry import resolve_model
+from tests.evals.trials import trial_result
 
 DATASETS = Path(__file__).resolve().parents[3] / "datasets"
 
 
 def _trial(case_id: str, *, completed: bool, outcome: str | None, trial: int = 0) -> TrialResult:
-    return TrialResult(
-        case_id=case_id, vertical="mortgage", tags=[], assignment="qwen2.5-coder-1.5b",
-        roles={"default": "qwen2.5-coder-1.5b"}, trial=trial, completed=completed,
-        failure=None if completed else "wrong_decision", failure_detail=None, outcome=outcome,
+    return trial_result(
+        case_id, completed=completed, cost_usd=0.01, assignment="qwen2.5-coder-1.5b",
+        roles={"default": "qwen2.5-coder-1.5b"}, trial=trial, outcome=outcome,
         cost=CostBreakdown(model_usd=0.01, voice_usd=0.0, sms_usd=0.0, email_usd=0.002,
                            fax_usd=0.0, total_usd=0.012),
-        usage=[], input_tokens=10, output_tokens=5, model_calls=3, agent_steps=9,
-        wall_seconds=1.0, virtual_days=4.0, compliance_events=0, tools_called=[],
-        voice_minutes=0.0, sms_segments=0, emails=2, fax_pages=0,
+        input_tokens=10, output_tokens=5, model_calls=3, agent_steps=9, virtual_days=4.0, emails=2,
     )  # fmt: skip
 
 

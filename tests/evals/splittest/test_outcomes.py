@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from teammates.evals.results import CostBreakdown, TrialResult
+from teammates.evals.results import TrialResult
 from teammates.evals.splittest import (
     ArmOutcome,
     OutcomeFileError,
@@ -10,6 +10,7 @@ from teammates.evals.splittest import (
     outcomes_from_records,
     outcomes_from_trials,
 )
+from tests.evals.trials import trial_result
 
 HEADER = "task_id,arm,completed,outcome,days_to_outcome,cost_usd,pre_period_covariate,note\n"
 
@@ -97,39 +98,13 @@ def test_records_are_validated_with_the_index_of_the_bad_one() -> None:
 
 
 def _trial(case_id: str, completed: bool, total_usd: float | None) -> TrialResult:
-    cost = CostBreakdown(
-        model_usd=total_usd,
-        voice_usd=0.0,
-        sms_usd=0.0,
-        email_usd=0.0,
-        fax_usd=0.0,
-        total_usd=total_usd,
-    )
-    return TrialResult(
-        case_id=case_id,
-        vertical="mortgage",
-        tags=[],
-        assignment="m",
-        roles={},
-        trial=0,
+    return trial_result(
+        case_id,
         completed=completed,
+        cost_usd=total_usd,
         failure=None,
-        failure_detail=None,
         outcome="funded" if completed else None,
-        cost=cost,
-        usage=[],
-        input_tokens=0,
-        output_tokens=0,
-        model_calls=0,
-        agent_steps=0,
-        wall_seconds=0.0,
         virtual_days=12.5 if completed else None,
-        compliance_events=0,
-        tools_called=[],
-        voice_minutes=0.0,
-        sms_segments=0,
-        emails=0,
-        fax_pages=0,
     )
 
 
