@@ -156,7 +156,7 @@ def replies() -> Callable[[str], list[str | dict[str, Any]]]:
 @pytest.fixture
 def shared_data() -> Path:
     """The shared public data folder; its absence fails the test (never a silent skip)."""
-    from teammates.evals.casebook import HMDA_FILE, shared_data_dir
+    from teammates.evals.casebook.sources import HMDA_FILE, shared_data_dir
 
     folder = shared_data_dir()
     if not (folder / HMDA_FILE).is_file():

@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from teammates.evals.casebook import (
-    HMDA_FILE,
-    PRACTITIONER_FILE,
-    STALE_AFTER_DAYS,
-    age_on,
-    build_datasets,
-    debt_to_income_percent,
-    hmda_dti_bin,
-    shared_data_dir,
-)
+from teammates.evals.casebook import build_datasets
+from teammates.evals.casebook.documents import STALE_AFTER_DAYS
+from teammates.evals.casebook.identities import age_on
+from teammates.evals.casebook.mortgage import debt_to_income_percent, hmda_dti_bin
+from teammates.evals.casebook.sources import HMDA_FILE, PRACTITIONER_FILE, shared_data_dir
 from teammates.evals.cases import MortgageCase, PriorAuthCase, load_cases
 from teammates.tools.checklists import mortgage_checklist, prior_auth_checklist
 
