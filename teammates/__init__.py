@@ -11,6 +11,7 @@ from teammates.evals.scoring import score
 from teammates.graphs.builder import build_teammate
 from teammates.graphs.persistence import open_checkpointer
 from teammates.graphs.runtime import Runtime, TaskStatus
+from teammates.graphs.wakeups import WakeupStore
 from teammates.graphs.webhook import WebhookSender
 from teammates.models.factory import chat_model
 from teammates.models.registry import resolve_model
@@ -27,6 +28,7 @@ __all__ = [
     "TaskRequest",
     "TaskStatus",
     "VirtualClock",
+    "WakeupStore",
     "WallClock",
     "WebhookSender",
     "build_teammate",

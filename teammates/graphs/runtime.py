@@ -135,7 +135,9 @@ class Runtime:
         return self._after(task_id)
 
     def fire_due(self) -> list[TaskStatus]:
-        """Wake every task whose timer is due now."""
+        """Wake every task whose timer is due now, after one more try at owed webhooks."""
+        if self.webhook is not None:
+            self.webhook.retry_pending()
         now = self.clock.now()
         woken = []
         for task_id in self.wakeups.due(now):

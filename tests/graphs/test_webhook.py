@@ -7,9 +7,11 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
@@ -18,6 +20,7 @@ from teammates.evals.episode import start_time
 from teammates.evals.world import SandboxWorld
 from teammates.graphs.builder import build_teammate
 from teammates.graphs.runtime import Runtime
+from teammates.graphs.wakeups import WakeupStore
 from teammates.graphs.webhook import SIGNATURE_HEADER, WebhookSender, sign, verify
 from teammates.models.client import ScriptedModel
 from teammates.tools.application import TaskRequest
@@ -64,8 +67,10 @@ def receiver() -> Iterator[Receiver]:
         thread.join(timeout=5)
 
 
-def _sender(url: str, retries: int = 3) -> WebhookSender:
-    return WebhookSender(url, SECRET, retries=retries, backoff_seconds=0.01, timeout_seconds=5.0)
+def _sender(url: str, retries: int = 3, path: Path | str = ":memory:") -> WebhookSender:
+    return WebhookSender(
+        url, SECRET, path=path, retries=retries, backoff_seconds=0.01, timeout_seconds=5.0
+    )
 
 
 def test_signed_outcome_is_posted_and_verifies(receiver: Receiver) -> None:
@@ -129,7 +134,9 @@ def test_receiver_that_keeps_failing_gets_every_retry_then_false(receiver: Recei
     assert receiver.statuses == []
 
 
-def test_runtime_posts_the_settled_outcome(receiver: Receiver, case_by_id) -> None:
+def test_runtime_posts_the_settled_outcome(
+    receiver: Receiver, case_by_id: Callable[[str], Any]
+) -> None:
     case = case_by_id("mtg-0011")
     clock = VirtualClock(start_time(case))
     model = ScriptedModel([{"action": "classify", "job": "unclear"}])
@@ -148,13 +155,88 @@ def test_runtime_posts_the_settled_outcome(receiver: Receiver, case_by_id) -> No
     assert verify(SECRET, body, headers[SIGNATURE_HEADER]) is True
 
 
+def test_a_restarted_sender_does_not_post_a_delivered_outcome_again(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    store = tmp_path / "teammates.sqlite"
+    first = _sender(receiver.url, path=store)
+    assert first.send("mtg-4", {"status": "loan_estimate"}) is True
+    first.close()
+
+    restarted = _sender(receiver.url, path=store)
+
+    assert restarted.send("mtg-4", {"status": "loan_estimate"}) is True
+    assert len(receiver.posts) == 1
+    assert restarted.delivered == {"mtg-4"} and restarted.pending() == []
+
+
+def test_an_owed_outcome_survives_a_restart_and_is_retried_with_the_same_body(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    store = tmp_path / "teammates.sqlite"
+    receiver.statuses = [503, 503]
+    first = _sender(receiver.url, retries=2, path=store)
+    assert first.send("pa-9", {"status": "approved", "reference_number": "PA-1"}) is False
+    first.close()
+
+    restarted = _sender(receiver.url, path=store)
+    assert restarted.pending() == ["pa-9"]
+
+    assert restarted.retry_pending() == ["pa-9"]
+
+    assert len(receiver.posts) == 3
+    bodies = {body for body, _ in receiver.posts}
+    assert len(bodies) == 1
+    assert verify(SECRET, receiver.posts[-1][0], receiver.posts[-1][1][SIGNATURE_HEADER])
+    assert restarted.pending() == [] and restarted.retry_pending() == []
+    assert len(receiver.posts) == 3
+
+
+def test_retry_pending_makes_one_attempt_per_owed_outcome(receiver: Receiver) -> None:
+    receiver.statuses = [500, 500, 500, 500]
+    sender = _sender(receiver.url, retries=1)
+    assert sender.send("a", {"status": "denied"}) is False
+    assert sender.send("b", {"status": "denied"}) is False
+
+    assert sender.retry_pending() == []
+
+    assert len(receiver.posts) == 4
+    assert sender.pending() == ["a", "b"]
+    assert sender.retry_pending() == ["a", "b"]
+
+
+def test_fire_due_retries_an_outcome_the_receiver_refused(
+    receiver: Receiver, case_by_id: Callable[[str], Any], tmp_path: Path
+) -> None:
+    case = case_by_id("mtg-0011")
+    clock = VirtualClock(start_time(case))
+    model = ScriptedModel([{"action": "classify", "job": "unclear"}])
+    graph = build_teammate(
+        {"default": model}, SandboxWorld(case, clock), InMemorySaver(), clock=clock, outbox=Outbox()
+    )
+    receiver.statuses = [500, 500]
+    store = tmp_path / "teammates.sqlite"
+    runtime = Runtime(
+        graph, clock, wakeups=WakeupStore(store), webhook=_sender(receiver.url, 2, store)
+    )
+    runtime.submit(TaskRequest(task_id="vague-8", text="Help with my paperwork?"))
+    assert runtime.webhook is not None and runtime.webhook.pending() == ["vague-8"]
+
+    runtime.fire_due()
+
+    assert len(receiver.posts) == 3
+    assert runtime.webhook.pending() == [] and runtime.webhook.delivered == {"vague-8"}
+
+
 @pytest.mark.parametrize(
     ("url", "secret", "message"),
     [
         ("ftp://127.0.0.1/hook", SECRET, "webhook url='ftp://127.0.0.1/hook' must start with"),
         ("http://127.0.0.1/hook", "", "webhook secret is empty"),
+        ("http://127.0.0.1/hook", SECRET, "webhook retries=0 must be at least 1"),
     ],
 )
 def test_sender_refuses_bad_settings_naming_them(url: str, secret: str, message: str) -> None:
+    retries = 0 if "retries" in message else 3
     with pytest.raises(ValueError, match=message):
-        WebhookSender(url, secret)
+        WebhookSender(url, secret, retries=retries)
