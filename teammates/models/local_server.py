@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -35,6 +36,12 @@ STARTUP_TIMEOUT_S = 120.0
 ServerCommand = Callable[[Path, int, ModelSpec], list[str]]
 """Builds the command that serves a GGUF file on 127.0.0.1:port (injectable for tests)."""
 
+THREADS_ENV = "TEAMMATES_SERVER_THREADS"
+"""Environment variable: CPU threads per model server (default: every CPU this process may use)."""
+
+LOGS_KEPT = 5
+"""Server logs kept per model under `<cache>/logs`; older ones are deleted at each start."""
+
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_settings")
 _LOG_TAIL_LINES = 20
 
@@ -55,10 +62,37 @@ class PortInUseError(LocalModelError):
     """The configured port is taken by something that is not a model server."""
 
 
+def server_threads() -> int:
+    """CPU threads for a model server: `$TEAMMATES_SERVER_THREADS`, else every usable CPU.
+
+    A self-hosted model is priced per hour of its machine, so it should use all of it.
+    """
+    configured = os.environ.get(THREADS_ENV)
+    if configured is None or not configured.strip():
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
+    try:
+        threads = int(configured)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(
+            f"{THREADS_ENV}={configured!r} is not a positive whole number of CPU threads; set it "
+            f"to e.g. 4, or unset it to use every CPU ({os.cpu_count()})"
+        )
+    return threads
+
+
 def llama_server_command(
-    model_file: Path, port: int, spec: ModelSpec, threads: int = 2
+    model_file: Path, port: int, spec: ModelSpec, threads: int | None = None
 ) -> list[str]:
-    """`python -m llama_cpp.server` serving `model_file` on 127.0.0.1:`port`."""
+    """`python -m llama_cpp.server` serving `model_file` on 127.0.0.1:`port`.
+
+    `threads` defaults to `server_threads()`.
+    """
     missing = [module for module in _SERVER_MODULES if find_spec(module) is None]
     if missing:
         raise ServerPackageMissingError(
@@ -71,7 +105,7 @@ def llama_server_command(
         "--model_alias", spec.model,
         "--host", HOST,
         "--port", str(port),
-        "--n_threads", str(threads),
+        "--n_threads", str(threads or server_threads()),
         "--n_ctx", str(spec.context_tokens),
     ]  # fmt: skip
 
@@ -196,10 +230,10 @@ class LocalModelServer:
 
     def _launch(self, port: int) -> None:
         command = self.command(self.model_file, port, self.spec)
-        # Limitation: one log per model and port is kept under <cache>/logs and never pruned.
         self.log_path = self.cache_dir / "logs" / f"{self.model_file.stem}.{port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
+        _prune_logs(self.log_path)
         logger.info("starting model server for %s on port %d, log %s", self.spec.name, port,
                     self.log_path)  # fmt: skip
         self._process = subprocess.Popen(
@@ -298,3 +332,12 @@ def _port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def _prune_logs(current: Path) -> None:
+    """Delete all but the `LOGS_KEPT` newest logs of the model that `current` belongs to."""
+    model = current.name.rsplit(".", 2)[0]
+    logs = [p for p in current.parent.glob("*.log") if p.name.rsplit(".", 2)[0] == model]
+    logs.sort(key=lambda p: (p == current, p.stat().st_mtime))
+    for old in logs[:-LOGS_KEPT]:
+        old.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 
 from teammates.models import ModelSpec, ensure_local_server, local_server
 from teammates.models.local_server import (
+    LOGS_KEPT,
+    THREADS_ENV,
     LocalModelServer,
     ModelNotInstalledError,
     PortInUseError,
@@ -205,6 +208,53 @@ def test_llama_server_command_serves_on_loopback_with_the_spec_context(
     assert pairs["--port"] == "8123"
     assert pairs["--n_ctx"] == "4096"
     assert pairs["--model"] == "/models/tiny.gguf"
+
+
+def test_server_threads_come_from_the_environment_or_every_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("teammates.models.local_server.find_spec", lambda name: object())
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+
+    def threads() -> str:
+        command = llama_server_command(Path("/models/tiny.gguf"), 8123, SPEC)
+        return command[command.index("--n_threads") + 1]
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert threads() == "3"
+    monkeypatch.setenv(THREADS_ENV, "6")
+    assert threads() == "6"
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "four", "1.5"])
+def test_bad_server_threads_setting_names_the_variable_value_and_fix(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setattr("teammates.models.local_server.find_spec", lambda name: object())
+    monkeypatch.setenv(THREADS_ENV, value)
+
+    expected = rf"TEAMMATES_SERVER_THREADS='{value}' is not a positive .* set it to e.g. 4"
+    with pytest.raises(ValueError, match=expected):
+        llama_server_command(Path("/models/tiny.gguf"), 8123, SPEC)
+
+
+def test_only_the_newest_logs_of_the_model_are_kept(cache: Path) -> None:
+    logs = cache / "logs"
+    logs.mkdir()
+    for n in range(LOGS_KEPT + 3):
+        old = logs / f"tiny.{9000 + n}.log"
+        old.write_text("old")
+        os.utime(old, (1_700_000_000 + n, 1_700_000_000 + n))
+    other_model = logs / "tiny-large.9000.log"
+    other_model.write_text("another model's log")
+
+    with LocalModelServer(SPEC, cache_dir=cache, command=fake_server()) as base_url:
+        assert answers_models(base_url)
+
+    kept = sorted(p.name for p in logs.glob("tiny.*.log"))
+    assert len(kept) == LOGS_KEPT
+    assert f"tiny.{9000 + LOGS_KEPT + 2}.log" in kept and "tiny.9000.log" not in kept
+    assert other_model.exists()
 
 
 def test_specs_sharing_weights_share_one_server_in_the_process(cache: Path) -> None:
