@@ -39,3 +39,24 @@ def open_checkpointer(url: str | Path) -> Iterator[BaseCheckpointSaver[str]]:
 def checkpointer_context(url: str | Path) -> AbstractContextManager[BaseCheckpointSaver[str]]:
     """Same as `open_checkpointer`, typed as a context manager for callers that store it."""
     return open_checkpointer(url)
+
+
+def open_store(path: Path | str, what: str) -> sqlite3.Connection:
+    """A SQLite connection for the runtime's own tables, with errors that name the path."""
+    text = str(path)
+    if not text.strip():
+        raise ValueError(
+            f"{what} path is empty; pass a SQLite file (the checkpoints' file will do) "
+            "or ':memory:'"
+        )
+    try:
+        if text != ":memory:":
+            Path(text).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(text, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("select count(*) from sqlite_master").fetchone()
+    except (OSError, sqlite3.Error) as exc:
+        raise ValueError(
+            f"{what} path={text!r} cannot be opened as a SQLite database ({exc}); pass a "
+            "writable SQLite file, such as the checkpoints' file"
+        ) from exc
+    return db

@@ -135,9 +135,7 @@ class Runtime:
         return self._after(task_id)
 
     def fire_due(self) -> list[TaskStatus]:
-        """Wake every task whose timer is due now, after one more try at owed webhooks."""
-        if self.webhook is not None:
-            self.webhook.retry_pending()
+        """Wake every task whose timer is due now, then try owed webhooks again."""
         now = self.clock.now()
         woken = []
         for task_id in self.wakeups.due(now):
@@ -153,6 +151,11 @@ class Runtime:
                            "retry_at": retry_at.isoformat()},
                 )  # fmt: skip
                 self.wakeups.postpone(task_id, retry_at)
+        if self.webhook is not None:
+            try:
+                self.webhook.retry_pending()
+            except Exception as exc:  # a broken receiver or store must not stop the timers
+                log.warning("webhook retries failed", extra={"error": type(exc).__name__})
         return woken
 
     def state(self, task_id: str) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from teammates.graphs.persistence import open_store
 
 _SCHEMA = """
 create table if not exists wakeups (
@@ -22,7 +23,7 @@ class WakeupStore:
     """Pending wake-ups in SQLite (the same file as the checkpoints by default)."""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_store(path, "wake-up")
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
 

@@ -1,4 +1,4 @@
-"""The outcome webhook: a signed POST to the customer, retried until accepted, never sent twice."""
+"""The outcome webhook: a signed POST to the customer, retried until accepted, recorded once."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from teammates.graphs.persistence import open_store
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,24 @@ def verify(
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
         timestamp = int(parts["t"])
-    except (KeyError, ValueError):
+        if abs((now or time.time()) - timestamp) > tolerance_seconds:
+            return False
+        expected = sign(secret, body, timestamp).encode()
+        return hmac.compare_digest(expected, header.encode("utf-8", "replace"))
+    except (KeyError, ValueError, TypeError, OverflowError):
         return False
-    if abs((now or time.time()) - timestamp) > tolerance_seconds:
-        return False
-    return hmac.compare_digest(sign(secret, body, timestamp), header)
 
+
+MAX_RETRY_INTERVAL_SECONDS = 3600.0
+"""Longest wait between two tries at an owed outcome, however often it failed."""
 
 _SCHEMA = """
 create table if not exists webhook_deliveries (
     task_id text primary key,
     body blob not null,
     attempts integer not null default 0,
+    next_attempt_at real not null default 0,
+    claimed_until real,
     delivered_at text
 )
 """
@@ -57,7 +65,9 @@ class WebhookSender:
     Deliveries are kept in SQLite at `path` (the checkpoints' file will do), so a restarted
     process neither posts a delivered outcome again nor forgets one still owed; with the default
     `:memory:` they last as long as the process. The body is fixed at the first attempt, so every
-    retry posts the same bytes under the same `Idempotency-Key`.
+    retry posts the same bytes under the same `Idempotency-Key`. A sender claims an outcome in
+    the store before posting it, so two threads or processes sharing the file never post one
+    outcome at the same time; a claim left by a crashed process expires.
     """
 
     def __init__(
@@ -69,9 +79,9 @@ class WebhookSender:
         retries: int = 4,
         backoff_seconds: float = 0.5,
         timeout_seconds: float = 10.0,
+        wall: Callable[[], float] = time.time,
     ) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"webhook url={url!r} must start with http:// or https://")
+        _check_url(url)
         if not secret:
             raise ValueError("webhook secret is empty; pass the shared secret to sign with")
         if retries < 1:
@@ -80,16 +90,20 @@ class WebhookSender:
         self._secret = secret
         self._retries = retries
         self._backoff = backoff_seconds
+        self._timeout = timeout_seconds
+        self._wall = wall
         self._client = httpx.Client(timeout=timeout_seconds)
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_store(path, "webhook")
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
 
     def send(self, task_id: str, outcome: dict[str, Any]) -> bool:
-        """Deliver once per task; True when the receiver answered 2xx, now or before."""
-        body = json.dumps({"task_id": task_id, "outcome": outcome}, sort_keys=True).encode()
+        """Deliver once per task; True when the receiver answered 2xx, now or before.
+
+        False when every try failed (the outcome stays owed, for `retry_pending`) or when
+        another sender is posting it at this moment (that sender records the result).
+        """
+        body = _body(task_id, outcome)
         with self._lock:
             self._db.execute(
                 "insert or ignore into webhook_deliveries (task_id, body) values (?, ?)",
@@ -100,20 +114,30 @@ class WebhookSender:
             ).fetchone()
         if delivered_at is not None:
             return True
+        if not self._claim(task_id, self._retries):
+            return False
         return self._post(task_id, bytes(stored), self._retries)
 
-    def retry_pending(self) -> list[str]:
-        """One more attempt for every outcome still owed; the tasks delivered now.
+    def retry_pending(self, max_seconds: float = 30.0) -> list[str]:
+        """One more try at each owed outcome whose backoff has passed; the tasks delivered now.
 
-        Call it on a schedule (`Runtime.fire_due` does): the interval between calls is the
-        backoff, so a receiver that is down costs one request per owed outcome per call.
+        Call it on a schedule (`Runtime.fire_due` does). Tries start only within `max_seconds`,
+        so a receiver that hangs cannot hold the caller much longer than that plus one timeout.
         """
+        started = self._wall()
         with self._lock:
             owed = self._db.execute(
-                "select task_id, body from webhook_deliveries where delivered_at is null "
-                "order by task_id"
+                "select task_id, body from webhook_deliveries "
+                "where delivered_at is null and next_attempt_at <= ? order by next_attempt_at",
+                (started,),
             ).fetchall()
-        return [task_id for task_id, body in owed if self._post(task_id, bytes(body), 1)]
+        delivered = []
+        for task_id, body in owed:
+            if self._wall() - started > max_seconds:
+                break
+            if self._claim(task_id, 1) and self._post(task_id, bytes(body), 1):
+                delivered.append(task_id)
+        return delivered
 
     def pending(self) -> list[str]:
         """Tasks whose outcome has not been delivered yet."""
@@ -137,11 +161,24 @@ class WebhookSender:
         self._client.close()
         self._db.close()
 
+    def _claim(self, task_id: str, tries: int) -> bool:
+        """Take the outcome for as long as `tries` posts can last; False if someone holds it."""
+        now = self._wall()
+        waits = sum(self._backoff * 2**k for k in range(tries - 1))
+        until = now + tries * (self._timeout + 1) + waits + 5
+        with self._lock:
+            claimed = self._db.execute(
+                "update webhook_deliveries set claimed_until = ? where task_id = ? "
+                "and delivered_at is null and (claimed_until is null or claimed_until < ?)",
+                (until, task_id, now),
+            ).rowcount
+        return claimed == 1
+
     def _post(self, task_id: str, body: bytes, tries: int) -> bool:
         for attempt in range(1, tries + 1):
             headers = {
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(self._secret, body, int(time.time())),
+                SIGNATURE_HEADER: sign(self._secret, body, int(self._wall())),
                 "Idempotency-Key": f"outcome:{task_id}",
             }
             try:
@@ -163,10 +200,51 @@ class WebhookSender:
         return False
 
     def _record(self, task_id: str, accepted: bool) -> None:
-        delivered_at = datetime.now(UTC).isoformat() if accepted else None
+        """Count one try; on success mark it delivered, else set when the next try may start."""
+        now = self._wall()
         with self._lock:
+            if accepted:
+                self._db.execute(
+                    "update webhook_deliveries set attempts = attempts + 1, claimed_until = null, "
+                    "delivered_at = coalesce(delivered_at, ?) where task_id = ?",
+                    (datetime.fromtimestamp(now, UTC).isoformat(), task_id),
+                )
+                return
             self._db.execute(
-                "update webhook_deliveries set attempts = attempts + 1, "
-                "delivered_at = coalesce(delivered_at, ?) where task_id = ?",
-                (delivered_at, task_id),
+                "update webhook_deliveries set attempts = attempts + 1, claimed_until = null "
+                "where task_id = ?",
+                (task_id,),
             )
+            (attempts,) = self._db.execute(
+                "select attempts from webhook_deliveries where task_id = ?", (task_id,)
+            ).fetchone()
+            wait = min(self._backoff * 2**attempts, MAX_RETRY_INTERVAL_SECONDS)
+            self._db.execute(
+                "update webhook_deliveries set next_attempt_at = ? where task_id = ?",
+                (now + wait, task_id),
+            )
+
+
+def _check_url(url: str) -> None:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"webhook url={url!r} is not a valid URL ({exc}); fix it") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"webhook url={url!r} must start with http:// or https:// and name a host")
+
+
+def _body(task_id: str, outcome: dict[str, Any]) -> bytes:
+    if not task_id or not task_id.isascii() or not task_id.isprintable():
+        raise ValueError(
+            f"task_id={task_id!r} must be non-empty printable ASCII to travel in a header; "
+            "use the id the task was submitted with"
+        )
+    try:
+        text = json.dumps({"task_id": task_id, "outcome": outcome}, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"the outcome of task_id={task_id!r} is not plain JSON ({exc}); outcomes hold "
+            "strings, finite numbers, booleans, lists and objects with string keys"
+        ) from exc
+    return text.encode()
