@@ -43,6 +43,7 @@ def role_usage(state: Mapping[str, Any], specs: Mapping[str, ModelSpec]) -> list
                 model_calls=usage.model_calls,
                 compute_seconds=round(usage.compute_seconds, 3),
                 cost_usd=cost.cost_usd,
+                uncounted_calls=usage.uncounted_calls,
             )
         )
     return rows

@@ -184,7 +184,8 @@ def findings(summaries: Sequence[AssignmentSummary]) -> list[str]:
     if unknown:
         sentences.append(
             f"Cost is unknown for {_names(unknown)}: a model price is missing from the "
-            "registry, so these are left out of the cost comparison."
+            "registry, or a per-token model's endpoint left token counts out of a reply "
+            "(`uncounted_calls` in results.jsonl), so these are left out of the cost comparison."
         )
     return sentences
 
@@ -336,8 +337,9 @@ matches the recorded outcome and no compliance rule was broken. The interval is 
 treats trials as independent, so with several trials per case it is somewhat too narrow.
 - **Cost per completed task** is the cost of *all* trials, failed ones included, divided by \
 the trials completed. Its interval comes from resampling whole cases (2,000 resamples). \
-"unknown" means a model price is missing; "n/a" means nothing completed; "unbounded" means \
-too many resamples completed nothing to bound the cost.
+"unknown" means a model price is missing or a per-token model's reply had no token counts; \
+"n/a" means nothing completed; "unbounded" means too many resamples completed nothing to bound \
+the cost.
 - **pass^k** is the chance that k repeated trials of the same case all complete (tau-bench). \
 It falls as k grows; a steep fall means the assignment is unreliable even where it can succeed.
 - **Frontier**: no other assignment is both cheaper per completed task and completes more. \

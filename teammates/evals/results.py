@@ -54,7 +54,9 @@ class RoleUsage(BaseModel):
     compute_seconds: float
     """Seconds the server spent answering."""
     cost_usd: float | None
-    """Dollars, None when the price is unknown."""
+    """Dollars, None when the price is unknown or a per-token price met uncounted calls."""
+    uncounted_calls: int = 0
+    """Calls whose reply carried no usable token counts."""
 
 
 class TrialResult(BaseModel):

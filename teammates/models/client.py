@@ -234,12 +234,18 @@ def _json_body(response: httpx.Response) -> Any:
         ) from exc
 
 
+MAX_TOKENS_PER_CALL = 10_000_000
+"""More tokens than any context window holds: a larger reported count is malformed."""
+
+
 def _count(usage: Any, key: str) -> int | None:
     """A token count from the reply's `usage`, or None when it is missing or malformed."""
     value = usage.get(key) if isinstance(usage, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return int(value)
+    return value if 0 <= value <= MAX_TOKENS_PER_CALL else None
 
 
 _SCRIPTED = ModelSpec(name="scripted", provider="scripted", model="scripted")

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible client against a real HTTP server on 127.0.0.1 that plays the endpoint."""
+"""The OpenAI-compatible client against a real HTTP server on 127.0.0.1; pricing its counts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from teammates.evals.costing import channel_prices, cost_breakdown, role_usage
 from teammates.models.client import ChatRequest, ModelCallError, OpenAIChatModel
 from teammates.models.spec import ModelSpec, Price
 from teammates.models.usage import Usage
@@ -99,8 +100,24 @@ def test_reported_token_counts_are_priced_per_token(endpoint: Endpoint) -> None:
         {"prompt_tokens": -3, "completion_tokens": 4},
         {"prompt_tokens": "10", "completion_tokens": 4},
         {"prompt_tokens": True, "completion_tokens": 4},
+        {"prompt_tokens": 12.9, "completion_tokens": 4},
+        {"prompt_tokens": 2**64, "completion_tokens": 4},
+        {"prompt_tokens": 10**400, "completion_tokens": 4},
+        {"prompt_tokens": 1e300, "completion_tokens": 4},
     ],
-    ids=["absent", "null", "not-an-object", "half", "negative", "string", "boolean"],
+    ids=[
+        "absent",
+        "null",
+        "not-an-object",
+        "half",
+        "negative",
+        "string",
+        "boolean",
+        "fraction",
+        "beyond-64-bits",
+        "400-digits",
+        "1e300",
+    ],
 )
 def test_a_reply_without_usable_token_counts_makes_a_per_token_cost_unknown(
     endpoint: Endpoint, usage: Any, caplog: pytest.LogCaptureFixture
@@ -112,6 +129,31 @@ def test_a_reply_without_usable_token_counts_makes_a_per_token_cost_unknown(
     assert reply.usage.uncounted_calls == 1 and reply.usage.model_calls == 1
     assert not TOKEN_PRICED.cost_of(reply.usage).known
     assert "without usable token counts" in caplog.text
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_token_counts_are_uncounted_not_a_crash(
+    endpoint: Endpoint, literal: str
+) -> None:
+    body = (
+        '{"choices": [{"message": {"content": "{}"}}], '
+        f'"usage": {{"prompt_tokens": {literal}, "completion_tokens": 3}}}}'
+    )
+    endpoint.answers.append((200, body.encode()))
+
+    reply = _model(endpoint).complete(REQUEST)
+
+    assert reply.usage.uncounted_calls == 1 and reply.usage.input_tokens == 0
+
+
+def test_whole_float_counts_are_counted(endpoint: Endpoint) -> None:
+    endpoint.answers.append(
+        (200, _completion("{}", {"prompt_tokens": 120.0, "completion_tokens": 7.0}))
+    )
+
+    usage = _model(endpoint).complete(REQUEST).usage
+
+    assert (usage.input_tokens, usage.output_tokens, usage.uncounted_calls) == (120, 7, 0)
 
 
 def test_one_uncounted_call_makes_the_whole_sum_unknown_but_not_a_compute_price(
@@ -156,3 +198,27 @@ def test_a_body_that_is_not_json_is_a_clear_error(endpoint: Endpoint) -> None:
 
     with pytest.raises(ModelCallError, match="not JSON"):
         _model(endpoint).complete(REQUEST)
+
+
+def test_a_task_state_prices_uncounted_calls_as_unknown_and_old_entries_as_counted() -> None:
+    hosted = ModelSpec(name="hosted", provider="openai_compatible", model="m", price=TOKEN_PRICED)
+    local = ModelSpec(name="local", provider="local", model="m", price=COMPUTE_PRICED)
+    state = {
+        "usage": {
+            "supervisor|hosted": Usage(
+                input_tokens=10, output_tokens=5, model_calls=2, uncounted_calls=1
+            ).model_dump(),
+            "insurer_caller|hosted": {"input_tokens": 1000, "output_tokens": 0, "model_calls": 1},
+            "document_collector|local": Usage(
+                model_calls=3, compute_seconds=2.0, uncounted_calls=3
+            ).model_dump(),
+        }
+    }
+
+    rows = {row.role: row for row in role_usage(state, {"hosted": hosted, "local": local})}
+
+    assert rows["supervisor"].cost_usd is None and rows["supervisor"].uncounted_calls == 1
+    assert rows["insurer_caller"].cost_usd == pytest.approx(0.001)
+    assert rows["document_collector"].cost_usd == pytest.approx(2.0)
+    total = cost_breakdown(list(rows.values()), {}, channel_prices())
+    assert total.model_usd is None and total.total_usd is None
