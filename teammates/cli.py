@@ -107,6 +107,8 @@ def cmd_datasets_build(args: argparse.Namespace) -> int:
             f"error: shared data folder {str(source)!r} not found; pass --shared PATH or set "
             "TEAMMATES_SHARED_DATA"
         )
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise SystemExit(f"error: --out {args.out!r} is a file; pass a folder to write into")
     counts = build_datasets(source, Path(args.out), seed=args.seed)
     control = build_control(source, Path(args.out), seed=args.seed)
     console.print(f"wrote {counts} and {len(control)} control file(s) to {args.out}")

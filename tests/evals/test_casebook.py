@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -14,7 +15,16 @@ from teammates.evals.casebook import build_datasets
 from teammates.evals.casebook.documents import STALE_AFTER_DAYS
 from teammates.evals.casebook.identities import age_on
 from teammates.evals.casebook.mortgage import debt_to_income_percent, hmda_dti_bin
-from teammates.evals.casebook.sources import HMDA_FILE, PRACTITIONER_FILE, shared_data_dir
+from teammates.evals.casebook.sources import (
+    HMDA_FILE,
+    LIMITS_FILE,
+    NETWORK_FILE,
+    PRACTITIONER_FILE,
+    SOURCE_FILES,
+    TAXONOMY_FILE,
+    SourceFileError,
+    shared_data_dir,
+)
 from teammates.evals.cases import MortgageCase, PriorAuthCase, load_cases
 from teammates.tools.checklists import mortgage_checklist, prior_auth_checklist
 
@@ -58,6 +68,59 @@ def test_builder_is_deterministic_and_matches_the_shipped_files(tmp_path: Path) 
 def test_another_seed_draws_other_cases(tmp_path: Path) -> None:
     build_datasets(DATA, tmp_path, seed=7)
     assert (tmp_path / "mortgage.jsonl").read_bytes() != (DATASETS / "mortgage.jsonl").read_bytes()
+
+
+Edit = Callable[[str], str] | None
+"""A change to one shared file's text; None removes the file."""
+
+
+def _shared_copy(tmp_path: Path, edits: dict[str, Edit]) -> Path:
+    """The shared folder as links, with each file in `edits` rewritten (or removed)."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    for source in SOURCE_FILES:
+        edit = edits.get(source, _unchanged)
+        if edit is _unchanged:
+            (folder / source).symlink_to(DATA / source)
+        elif edit is not None:
+            text = (DATA / source).read_text(encoding="utf-8")
+            (folder / source).write_text(edit(text), encoding="utf-8")
+    return folder
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+@needs_data
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        ({LIMITS_FILE: None, NETWORK_FILE: None}, rf"{LIMITS_FILE}, {NETWORK_FILE} not found in"),
+        (
+            {HMDA_FILE: lambda text: text.replace("loan_amount", "loan_amt", 1)},
+            rf"{HMDA_FILE} has no column 'loan_amount'; it must keep the header",
+        ),
+        (
+            {HMDA_FILE: lambda text: "\n".join(text.splitlines()[:50])},
+            rf"{HMDA_FILE}: 0 usable rows fit .* restore the full sample",
+        ),
+        (
+            {TAXONOMY_FILE: lambda text: text.splitlines()[0]},
+            rf"{TAXONOMY_FILE} has no taxonomy code",
+        ),
+    ],
+    ids=["two-missing", "renamed-column", "truncated", "header-only-taxonomy"],
+)
+def test_a_broken_shared_folder_is_named_and_nothing_is_written(
+    tmp_path: Path, edits: dict[str, Edit], message: str
+) -> None:
+    shared = _shared_copy(tmp_path, edits)
+
+    with pytest.raises(SourceFileError, match=message):
+        build_datasets(shared, tmp_path / "out")
+
+    assert not (tmp_path / "out").exists()
 
 
 def test_mortgage_counts_cover_both_decisions_and_jumbo_loans() -> None:

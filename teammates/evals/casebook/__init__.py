@@ -15,7 +15,12 @@ from pathlib import Path
 
 from teammates.evals.casebook.mortgage import build_mortgage_cases
 from teammates.evals.casebook.prior_auth import build_prior_auth_cases
-from teammates.evals.casebook.sources import DATA_ENV, HMDA_FILE, shared_data_dir
+from teammates.evals.casebook.sources import (
+    DATA_ENV,
+    SOURCE_FILES,
+    SourceFileError,
+    shared_data_dir,
+)
 from teammates.evals.cases import MortgageCase, PriorAuthCase
 
 __all__ = ["build_datasets", "build_suites", "shared_data_dir"]
@@ -55,9 +60,11 @@ def build_datasets(shared_data_dir: Path, out_dir: Path, seed: int = 2022) -> di
     The same data and seed always give the same bytes. Returns the number of cases per file
     and of suites.
     """
-    if not (shared_data_dir / HMDA_FILE).exists():
-        raise FileNotFoundError(
-            f"no {HMDA_FILE} in {str(shared_data_dir)!r}; point {DATA_ENV} at the shared data"
+    missing = [name for name in SOURCE_FILES if not (shared_data_dir / name).is_file()]
+    if missing:
+        raise SourceFileError(
+            f"{', '.join(missing)} not found in {str(shared_data_dir)!r}; point {DATA_ENV} "
+            "(or --shared) at the shared data folder that holds them"
         )
     mortgages = build_mortgage_cases(shared_data_dir, seed)
     prior_auths = build_prior_auth_cases(shared_data_dir, seed)

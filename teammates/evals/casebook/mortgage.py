@@ -23,6 +23,7 @@ from teammates.evals.casebook.sources import (
     MOUNTAIN_TIME_COUNTIES,
     County,
     HmdaRow,
+    SourceFileError,
     read_hmda,
     read_tx_counties,
 )
@@ -200,7 +201,10 @@ def _draw_rows(
         limit = max(limits) if quota.program == "jumbo" else min(limits)
         pool = [r for r in rows if r.row not in taken and _fits(r, quota, limit)]
         if len(pool) < quota.count:
-            raise ValueError(f"only {len(pool)} HMDA rows fit {quota}; relax the quota")
+            raise SourceFileError(
+                f"{HMDA_FILE}: {len(pool)} usable rows fit {quota}, which needs {quota.count}; "
+                "restore the full sample, or relax the quota in casebook/mortgage.py"
+            )
         for row in rng.sample(pool, quota.count):
             taken.add(row.row)
             drawn.append((quota, row))

@@ -17,6 +17,7 @@ from teammates.evals.casebook.sources import (
     TAXONOMY_FILE,
     Network,
     Practitioner,
+    SourceFileError,
     read_networks,
     read_practitioners,
     read_specialties,
@@ -236,7 +237,7 @@ def _prior_auth_case(
         npi=doctor.npi,
         name=doctor.name,
         taxonomy_code=doctor.taxonomy_code,
-        specialty=sources.specialties[doctor.taxonomy_code],
+        specialty=_specialty(sources, doctor.taxonomy_code),
         state=doctor.state,
         tax_id=f"00-{rng.randint(1_000_000, 9_999_999)}",
         fax=f"+1{doctor.fax_digits}",
@@ -321,6 +322,15 @@ def _prior_auth_case(
             },
         ),
     )
+
+
+def _specialty(sources: _PriorAuthSources, code: str) -> str:
+    if code not in sources.specialties:
+        raise SourceFileError(
+            f"{TAXONOMY_FILE} has no taxonomy code {code!r}, which a practitioner in "
+            f"{PRACTITIONER_FILE} holds; restore the full NUCC taxonomy file"
+        )
+    return sources.specialties[code]
 
 
 def _prior_auth_tags(

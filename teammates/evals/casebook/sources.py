@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 HMDA_FILE = "hmda_tx_2022_sample.csv"
 LIMITS_FILE = "county_loan_limits_2022.txt"
@@ -14,7 +16,14 @@ PRACTITIONER_FILE = "sample-nppes-practitioner_20181204-data.csv"
 TAXONOMY_FILE = "nucc_provider_taxonomy.csv"
 NETWORK_FILE = "sample-nppes-network_20181204-data.csv"
 
+SOURCE_FILES = (HMDA_FILE, LIMITS_FILE, PRACTITIONER_FILE, TAXONOMY_FILE, NETWORK_FILE)
+"""Every shared file the cases are built from."""
+
 DATA_ENV = "TEAMMATES_SHARED_DATA"
+
+
+class SourceFileError(ValueError):
+    """A shared public file is missing or not in the layout of its public release."""
 
 
 def shared_data_dir() -> Path:
@@ -23,6 +32,26 @@ def shared_data_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[TextIO]:
+    """Open a shared file for reading; however it fails to read, the error names it and the fix."""
+    restore = f"restore {path.name} from the source its README names, or point {DATA_ENV} at it"
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            yield handle
+    except FileNotFoundError as exc:
+        raise SourceFileError(f"{path} is missing; {restore}") from exc
+    except KeyError as exc:
+        raise SourceFileError(
+            f"{path.name} has no column {exc.args[0]!r}; it must keep the header of its public "
+            f"release: {restore}"
+        ) from exc
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        if isinstance(exc, SourceFileError):
+            raise
+        raise SourceFileError(f"{path.name} cannot be read ({exc}); {restore}") from exc
 
 
 # --- the public sources ------------------------------------------------------------------------
@@ -67,7 +96,7 @@ AGE_BINS = {
 def read_hmda(path: Path) -> list[HmdaRow]:
     """Rows with every value a case needs (no NA, Exempt, zero income or unknown purpose)."""
     usable: list[HmdaRow] = []
-    with path.open(newline="") as handle:
+    with open_source(path) as handle:
         for number, raw in enumerate(csv.DictReader(handle), start=1):
             parsed = _parse_hmda(number, raw)
             if parsed is not None:
@@ -142,7 +171,7 @@ MOUNTAIN_TIME_COUNTIES = {"48141", "48229"}
 def read_tx_counties(path: Path) -> dict[str, County]:
     """The curated Texas counties with their 2022 one-unit limits from the FHFA file."""
     counties: dict[str, County] = {}
-    with path.open(newline="") as handle:
+    with open_source(path) as handle:
         for raw in csv.DictReader(handle, delimiter="|"):
             fips = raw["FIPSStateCode"] + raw["FIPSCountyCode"]
             if raw["State"] != "TX" or fips not in _TX_COUNTIES:
@@ -180,7 +209,7 @@ def _practitioner_name(raw: dict[str, str]) -> str:
 def read_practitioners(path: Path) -> list[Practitioner]:
     """Practitioners with a flagged primary taxonomy and a practice fax, in file order."""
     found: list[Practitioner] = []
-    with path.open(newline="") as handle:
+    with open_source(path) as handle:
         for number, raw in enumerate(csv.DictReader(handle), start=1):
             primary = [
                 raw[f"Healthcare Provider Taxonomy Code_{i}"]
@@ -207,7 +236,7 @@ FAX_COLUMN = "Provider Business Practice Location Address Fax Number"
 
 def read_specialties(path: Path) -> dict[str, str]:
     """NUCC code -> specialization, or classification where the code has none."""
-    with path.open(newline="") as handle:
+    with open_source(path) as handle:
         return {
             r["Code"]: r["Specialization"] or r["Classification"] for r in csv.DictReader(handle)
         }
@@ -222,7 +251,7 @@ class Network:
 
 def read_networks(path: Path) -> list[Network]:
     """The sample's fictional payer networks with the state they cover."""
-    with path.open(newline="") as handle:
+    with open_source(path) as handle:
         return [
             Network(n, r["name"], r["coverage"])
             for n, r in enumerate(csv.DictReader(handle), start=1)
