@@ -187,7 +187,7 @@ class WebhookSender:
                 reason = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 accepted, reason = False, type(exc).__name__
-            self._record(task_id, accepted)
+            self._record(task_id, accepted, last_try=attempt == tries)
             if accepted:
                 log.info("webhook delivered", extra={"task_id": task_id})
                 return True
@@ -199,8 +199,11 @@ class WebhookSender:
                 time.sleep(self._backoff * 2 ** (attempt - 1))
         return False
 
-    def _record(self, task_id: str, accepted: bool) -> None:
-        """Count one try; on success mark it delivered, else set when the next try may start."""
+    def _record(self, task_id: str, accepted: bool, *, last_try: bool) -> None:
+        """Count one try; on success mark it delivered, else set when the next try may start.
+
+        The claim is kept between the tries of one call, so nobody else posts in the pause.
+        """
         now = self._wall()
         with self._lock:
             if accepted:
@@ -211,9 +214,9 @@ class WebhookSender:
                 )
                 return
             self._db.execute(
-                "update webhook_deliveries set attempts = attempts + 1, claimed_until = null "
-                "where task_id = ?",
-                (task_id,),
+                "update webhook_deliveries set attempts = attempts + 1, "
+                "claimed_until = case when ? then null else claimed_until end where task_id = ?",
+                (last_try, task_id),
             )
             (attempts,) = self._db.execute(
                 "select attempts from webhook_deliveries where task_id = ?", (task_id,)

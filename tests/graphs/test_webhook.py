@@ -55,7 +55,8 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.posts.append((body, dict(self.headers.items())))
-            time.sleep(state.delay_s)
+            if state.delay_s:
+                time.sleep(state.delay_s)
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "0")
@@ -256,6 +257,26 @@ def test_a_second_sender_never_posts_an_outcome_the_first_is_still_posting(
 
     assert len(receiver.posts) == 1
     assert second.delivered == {"mtg-5"} and second.send("mtg-5", {}) is True
+
+
+def test_the_claim_is_held_through_the_pauses_between_tries(receiver: Receiver) -> None:
+    wall = Wall()
+    receiver.statuses = [500, 500]
+    sender = _sender(receiver.url, retries=3, wall=wall)
+    claims = []
+    original_sleep = time.sleep
+
+    def pause(seconds: float) -> None:
+        wall.now += 1.0  # past the next_attempt_at a failed try sets, within the claim
+        claims.append(sender._claim("mtg-7", 1))
+        original_sleep(0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("teammates.graphs.webhook.time.sleep", pause)
+        assert sender.send("mtg-7", {"status": "loan_estimate"}) is True
+
+    assert claims == [False, False]
+    assert len(receiver.posts) == 3
 
 
 def test_a_claim_left_by_a_crashed_sender_expires(receiver: Receiver, tmp_path: Path) -> None:
