@@ -26,9 +26,6 @@ from teammates.evals.cases import MortgageCase, PriorAuthCase
 __all__ = ["build_datasets", "build_suites", "shared_data_dir"]
 
 
-# --- suites and files --------------------------------------------------------------------------
-
-
 def build_suites(
     mortgages: list[MortgageCase], prior_auths: list[PriorAuthCase]
 ) -> dict[str, list[str]]:

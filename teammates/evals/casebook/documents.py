@@ -8,15 +8,11 @@ from datetime import date, timedelta
 from typing import Literal
 
 from teammates.evals.casebook.identities import fictional_name, usd_text
-from teammates.evals.cases import (
-    Borrower,
-    HeldDocument,
-)
+from teammates.evals.cases import Borrower, HeldDocument
 
 STALE_AFTER_DAYS = 120
 """A paystub or bank statement issued more than this many days before application is stale."""
 
-# --- borrower documents ------------------------------------------------------------------------
 
 PayFrequency = Literal["weekly", "biweekly", "semimonthly", "monthly"]
 _PERIODS_PER_YEAR: dict[PayFrequency, int] = {

@@ -6,12 +6,7 @@ import random
 from datetime import date, timedelta
 
 from teammates.evals.casebook.sources import AGE_BINS
-from teammates.evals.cases import (
-    Channel,
-    Contact,
-)
-
-# --- generated identities ----------------------------------------------------------------------
+from teammates.evals.cases import Channel, Contact
 
 _FIRST_NAMES = [
     "Jane",

@@ -54,9 +54,6 @@ def open_source(path: Path) -> Iterator[TextIO]:
         raise SourceFileError(f"{path.name} cannot be read ({exc}); {restore}") from exc
 
 
-# --- the public sources ------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class HmdaRow:
     """One usable HMDA record, with its 1-based data row number in the file."""
