@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import defaultdict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -12,6 +11,7 @@ from typing import Any, Literal
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
+from teammates.graphs.task_locks import TaskLocks
 from teammates.graphs.wakeups import WakeupStore
 from teammates.graphs.webhook import WebhookSender
 from teammates.tools.application import TaskRequest
@@ -59,22 +59,21 @@ class Runtime:
         wakeups: WakeupStore | None = None,
         webhook: WebhookSender | None = None,
         durability: Durability = "sync",
+        locks: TaskLocks | None = None,
     ) -> None:
         self.graph = graph
         self.clock = clock
         self.durability: Durability = durability
-        self._task_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._locks_guard = threading.Lock()
         self.wakeups = wakeups or WakeupStore()
         self.webhook = webhook
+        if locks is None:
+            store = self.wakeups.path
+            locks = TaskLocks(None if store is None else store.with_name(store.name + ".locks"))
+        self.locks = locks
+        """Who may run a task now; beside a file wake-up store, shared by its processes."""
 
-    def _lock(self, task_id: str) -> threading.Lock:
-        """One lock per task: two workers never run the same thread at once in this process.
-
-        Note: across processes, a PostgreSQL deployment needs a row lock or a job queue per
-        task (not built; see README "Known limits")."""
-        with self._locks_guard:
-            return self._task_locks[task_id]
+    def _lock(self, task_id: str) -> AbstractContextManager[None]:
+        return self.locks.hold(task_id)
 
     def _config(self, task_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": task_id}, "recursion_limit": RECURSION_LIMIT}

@@ -23,6 +23,8 @@ class WakeupStore:
     """Pending wake-ups in SQLite (the same file as the checkpoints by default)."""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
+        self.path = None if str(path) == ":memory:" else Path(path)
+        """The SQLite file, or None for a store in memory."""
         self._db = open_store(path, "wake-up")
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
