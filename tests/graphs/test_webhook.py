@@ -161,16 +161,23 @@ def test_receiver_that_keeps_failing_gets_every_retry_then_false(receiver: Recei
     assert receiver.statuses == []
 
 
-def test_runtime_posts_the_settled_outcome(
-    receiver: Receiver, case_by_id: Callable[[str], Any]
-) -> None:
+def _vague_request_runtime(
+    case_by_id: Callable[[str], Any], hook: WebhookSender, wakeups: WakeupStore | None = None
+) -> Runtime:
+    """A runtime whose model finds every request unclear, so a submit settles at once."""
     case = case_by_id("mtg-0011")
     clock = VirtualClock(start_time(case))
     model = ScriptedModel([{"action": "classify", "job": "unclear"}])
     graph = build_teammate(
         {"default": model}, SandboxWorld(case, clock), InMemorySaver(), clock=clock, outbox=Outbox()
     )
-    runtime = Runtime(graph, clock, webhook=_sender(receiver.url))
+    return Runtime(graph, clock, wakeups=wakeups, webhook=hook)
+
+
+def test_runtime_posts_the_settled_outcome(
+    receiver: Receiver, case_by_id: Callable[[str], Any]
+) -> None:
+    runtime = _vague_request_runtime(case_by_id, _sender(receiver.url))
 
     status = runtime.submit(TaskRequest(task_id="vague-7", text="Help with my paperwork?"))
 
@@ -299,16 +306,10 @@ def test_a_claim_left_by_a_crashed_sender_expires(receiver: Receiver, tmp_path: 
 def test_fire_due_retries_an_outcome_the_receiver_refused(
     receiver: Receiver, case_by_id: Callable[[str], Any], tmp_path: Path
 ) -> None:
-    case = case_by_id("mtg-0011")
-    clock = VirtualClock(start_time(case))
-    model = ScriptedModel([{"action": "classify", "job": "unclear"}])
-    graph = build_teammate(
-        {"default": model}, SandboxWorld(case, clock), InMemorySaver(), clock=clock, outbox=Outbox()
-    )
     receiver.statuses = [500, 500]
     store, wall = tmp_path / "teammates.sqlite", Wall()
     hook = _sender(receiver.url, 2, store, wall)
-    runtime = Runtime(graph, clock, wakeups=WakeupStore(store), webhook=hook)
+    runtime = _vague_request_runtime(case_by_id, hook, WakeupStore(store))
     runtime.submit(TaskRequest(task_id="vague-8", text="Help with my paperwork?"))
     assert hook.pending() == ["vague-8"]
 
@@ -322,16 +323,9 @@ def test_fire_due_retries_an_outcome_the_receiver_refused(
 def test_a_failing_webhook_store_does_not_stop_the_timers(
     receiver: Receiver, case_by_id: Callable[[str], Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    case = case_by_id("mtg-0011")
-    clock = VirtualClock(start_time(case))
-    graph = build_teammate(
-        {"default": ScriptedModel([])}, SandboxWorld(case, clock), InMemorySaver(), clock=clock,
-        outbox=Outbox(),
-    )  # fmt: skip
     hook = _sender(receiver.url)
     hook.close()  # every store query now raises
-    wakeups = WakeupStore()
-    runtime = Runtime(graph, clock, wakeups=wakeups, webhook=hook)
+    runtime = _vague_request_runtime(case_by_id, hook)
 
     assert runtime.fire_due() == []
     assert "webhook retries failed" in caplog.text
