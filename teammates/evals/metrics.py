@@ -262,7 +262,11 @@ def _summarize_one(assignment: str, trials: Sequence[TrialResult]) -> Assignment
 
 
 def _per_case(trials: Sequence[TrialResult]) -> list[tuple[float | None, int, int]]:
-    """(total cost, completions, trials) per case, in first-seen case order."""
+    """(total cost, completions, trials) per case, in case id order.
+
+    The order feeds the seeded bootstrap, so it must not depend on the order trials finished in
+    (which varies with concurrency): the same results always give the same interval.
+    """
     by_case: dict[str, list[TrialResult]] = defaultdict(list)
     for trial in trials:
         by_case[trial.case_id].append(trial)
@@ -272,7 +276,7 @@ def _per_case(trials: Sequence[TrialResult]) -> list[tuple[float | None, int, in
             sum(t.completed for t in case_trials),
             len(case_trials),
         )
-        for case_trials in by_case.values()
+        for _, case_trials in sorted(by_case.items())
     ]
 
 

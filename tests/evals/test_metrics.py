@@ -239,6 +239,22 @@ def test_summarize_reports_completion_cost_and_pass_k_per_assignment() -> None:
     assert small.mean_judge_score is None
 
 
+def test_the_same_results_in_another_order_give_the_same_intervals() -> None:
+    trials = [
+        _trial(
+            "m", f"case-{case:02d}", t, completed=(case + t) % 3 != 0, cost_usd=0.01 * (case + 1)
+        )
+        for case in range(12)
+        for t in range(2)
+    ]
+
+    [in_order] = summarize(trials)
+    [finished_order] = summarize(trials[::-1])
+
+    assert in_order == finished_order
+    assert in_order.cost_per_completed_low != in_order.cost_per_completed_high
+
+
 def test_summarize_keeps_unknown_cost_unknown_and_off_the_frontier() -> None:
     summaries = {s.assignment: s for s in summarize(_fixture())}
 
