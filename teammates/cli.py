@@ -224,7 +224,10 @@ def cmd_eval_recommend(args: argparse.Namespace) -> int:
 
 def _eval_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     evals = sub.add_parser(
-        "eval", help="compare models on recorded cases (`eval` alone means `eval run`)"
+        "eval",
+        help="compare models on recorded cases (`eval` alone means `eval run`)",
+        description="`teammates eval` alone, or followed by options of `eval run` (such as "
+        "`--replay DIR --out DIR`), means `teammates eval run`; see `teammates eval run --help`.",
     ).add_subparsers(dest="action", required=True)
     run = evals.add_parser("run", help="replay cases per model assignment and report costs")
     run.add_argument("--model", action="append",

@@ -276,6 +276,8 @@ def _summary_markdown(summaries: Sequence[AssignmentSummary]) -> str:
         "total cost",
         "mean tokens in/out",
         "median days",
+        "tool correctness",
+        "judge score",
         "frontier",
     ]
     rows = [
@@ -287,6 +289,8 @@ def _summary_markdown(summaries: Sequence[AssignmentSummary]) -> str:
             _usd(s.total_cost_usd),
             f"{s.mean_input_tokens:,.0f} / {s.mean_output_tokens:,.0f}",
             "–" if s.median_virtual_days is None else f"{s.median_virtual_days:.1f}",
+            _score(s.mean_tool_correctness),
+            _score(s.mean_judge_score),
             "yes" if s.on_frontier else "",
         ]
         for s in summaries
@@ -342,6 +346,11 @@ the trials completed. Its interval comes from resampling whole cases (2,000 resa
 the cost.
 - **pass^k** is the chance that k repeated trials of the same case all complete (tau-bench). \
 It falls as k grows; a steep fall means the assignment is unreliable even where it can succeed.
+- **Median days** is virtual time from the request to the task's outcome, over trials that \
+reached one; a trial stopped by its step budget counts, so it is not a time to success.
+- **Tool correctness** (DeepEval, deterministic) is the share of the tools a case expects that \
+the agents called; **judge score** is GEval's 0-1 rating of the messages sent to consumers \
+(clear, correct, compliant), "–" when no judge ran. Neither decides completion.
 - **Frontier**: no other assignment is both cheaper per completed task and completes more. \
 Pick from the frontier; an assignment off it is beaten on both counts.
 - Two assignments differ for sure only when their intervals do not overlap; overlapping \
@@ -408,6 +417,10 @@ def _usd(value: float | None) -> str:
     if value == math.inf:
         return "unbounded"
     return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _pct(value: float) -> str:

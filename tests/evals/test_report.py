@@ -152,6 +152,24 @@ def test_report_prints_unknown_cost_as_unknown_and_nothing_completed_as_na(
     assert "n/a (none completed) | $0.8000 |" in hopeless_row
 
 
+def test_report_shows_tool_correctness_and_judge_scores_or_a_dash(tmp_path: Path) -> None:
+    judged = [
+        _trial("judged", case, 0, completed=True, cost_usd=0.1).model_copy(
+            update={"tool_correctness": 0.5 + case / 4, "judge_score": 0.8}
+        )
+        for case in range(2)
+    ]
+    unjudged = [_trial("unjudged", case, 0, completed=True, cost_usd=0.1) for case in range(2)]
+
+    text = render_report(judged + unjudged, summarize(judged + unjudged))
+
+    judged_row = next(line for line in text.splitlines() if line.startswith("| `judged` |"))
+    unjudged_row = next(line for line in text.splitlines() if line.startswith("| `unjudged` |"))
+    assert "| 0.62 | 0.80 |" in judged_row
+    assert "| – | – |" in unjudged_row
+    assert "**Tool correctness**" in text and "**Median days**" in text
+
+
 def test_report_has_failures_per_case_and_pass_k_tables_and_a_reading_guide(
     report_dir: Path,
 ) -> None:
