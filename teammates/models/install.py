@@ -214,7 +214,10 @@ def ensure_server_package(
         progress(f"{SERVER_REQUIREMENT}: already installed")
         return
 
-    progress(f"{SERVER_REQUIREMENT}: installing (builds llama.cpp from source, about 4 minutes)")
+    progress(
+        f"{SERVER_REQUIREMENT}: installing (builds llama.cpp from source, about 4 minutes "
+        "on 2 cores, unless pip has the wheel cached)"
+    )
     env = dict(os.environ)
     env.setdefault("CMAKE_ARGS", "-DLLAVA_BUILD=OFF")
     env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", "2")
