@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 _SLOTS = 2**32
 """Byte offsets a task id hashes to in the lock file; two ids sharing one only take turns."""
@@ -30,9 +31,10 @@ class TaskLocks:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        """The lock file shared with other processes, or None for this process only."""
         self._threads: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
-        self._file = None
+        self._file: BinaryIO | None = None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a+b")
