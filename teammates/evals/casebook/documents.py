@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from teammates.evals.casebook.identities import fictional_name, usd_text
-from teammates.evals.cases import Borrower, HeldDocument
+from teammates.evals.cases import Borrower, DocumentType, HeldDocument
 
 STALE_AFTER_DAYS = 120
 """A paystub or bank statement issued more than this many days before application is stale."""
@@ -222,16 +222,7 @@ def _photo_id(rng: random.Random, name: str, born: date, issued: date) -> str:
 class _Paper:
     """One document before its delivery timing is decided."""
 
-    doc_type: Literal[
-        "paystub",
-        "w2",
-        "tax_return",
-        "bank_statement",
-        "profit_and_loss",
-        "social_security_award_letter",
-        "pension_statement",
-        "photo_id",
-    ]
+    doc_type: DocumentType
     issued_on: date
     name_on_document: str
     text: str
