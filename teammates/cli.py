@@ -298,9 +298,18 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     build = datasets.add_parser("build", help="regenerate datasets/ from ../shared/data")
-    build.add_argument("--shared", help="folder of the shared public data")
-    build.add_argument("--out", default=str(DATASETS))
-    build.add_argument("--seed", type=int, default=2022)
+    build.add_argument(
+        "--shared", help="folder of the shared public data (default: $TEAMMATES_SHARED_DATA, "
+        "else ../shared/data beside the repository)"
+    )  # fmt: skip
+    build.add_argument(
+        "--out", default=str(DATASETS), help="folder for the case files and the human-control "
+        "CSVs (default: the shipped datasets/; its README.md is written by hand, not rebuilt)"
+    )  # fmt: skip
+    build.add_argument(
+        "--seed", type=int, default=2022,
+        help="seed of everything generated; 2022 gives the shipped files byte for byte",
+    )  # fmt: skip
     build.set_defaults(func=cmd_datasets_build)
 
     split_test.add_parser(sub)

@@ -350,7 +350,9 @@ It falls as k grows; a steep fall means the assignment is unreliable even where 
 reached one; a trial stopped by its step budget counts, so it is not a time to success.
 - **Tool correctness** (DeepEval, deterministic) is the share of the tools a case expects that \
 the agents called; **judge score** is GEval's 0-1 rating of the messages sent to consumers \
-(clear, correct, compliant), "–" when no judge ran. Neither decides completion.
+(clear, correct, compliant), "–" when no judge ran. Neither decides completion. The default \
+judge, the local 1.5B, copies the 0 of GEval's example answer, so its scores are 0 whatever \
+the messages say: pass `--judge` a stronger model for a judge score worth reading.
 - **Frontier**: no other assignment is both cheaper per completed task and completes more. \
 Pick from the frontier; an assignment off it is beaten on both counts.
 - Two assignments differ for sure only when their intervals do not overlap; overlapping \
