@@ -143,7 +143,8 @@ class Recordings:
         if not path.is_file():
             raise FileNotFoundError(
                 f"no recordings at {str(path)!r}; record a run first with "
-                "`teammates eval --record --out DIR`, then pass that DIR to --replay"
+                "`teammates eval --out DIR` (it records unless --no-record), then pass that DIR "
+                "to --replay"
             )
         lines = [json.loads(raw) for raw in path.read_text("utf-8").splitlines() if raw.strip()]
         latest = {line["task_id"]: line["attempt"] for line in lines}
